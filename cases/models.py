@@ -1,0 +1,825 @@
+"""The catalogue's domain: case studies, the documents they come from, and what they involve."""
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .text import normalize, normalize_organization_name
+
+MIN_YEAR = 1800
+MAX_YEAR = 2100
+
+
+def year_range_q(field):
+    return Q(**{f"{field}__isnull": True}) | Q(
+        **{f"{field}__gte": MIN_YEAR, f"{field}__lte": MAX_YEAR}
+    )
+
+
+def month_range_q(field):
+    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": 1, f"{field}__lte": 12})
+
+
+# Reference data ------------------------------------------------------------------------------
+
+
+class Region(models.TextChoices):
+    """地方: the eight conventional regions, keyed by the JIS X 0401 prefecture code ranges."""
+
+    HOKKAIDO = "hokkaido", _("北海道")
+    TOHOKU = "tohoku", _("東北")
+    KANTO = "kanto", _("関東")
+    CHUBU = "chubu", _("中部")
+    KINKI = "kinki", _("近畿")
+    CHUGOKU = "chugoku", _("中国")
+    SHIKOKU = "shikoku", _("四国")
+    KYUSHU = "kyushu", _("九州・沖縄")
+
+    @classmethod
+    def for_prefecture_code(cls, code):
+        number = int(code)
+        for last, region in (
+            (1, cls.HOKKAIDO),
+            (7, cls.TOHOKU),
+            (14, cls.KANTO),
+            (23, cls.CHUBU),
+            (30, cls.KINKI),
+            (35, cls.CHUGOKU),
+            (39, cls.SHIKOKU),
+            (47, cls.KYUSHU),
+        ):
+            if number <= last:
+                return region
+        raise ValueError(f"No prefecture has the code {code!r}.")
+
+
+class Prefecture(models.Model):
+    code = models.CharField(_("都道府県コード"), max_length=2, unique=True)
+    name = models.CharField(_("名称"), max_length=10, unique=True)
+    kana = models.CharField(_("よみ"), max_length=20, blank=True)
+    name_en = models.CharField(_("英語名"), max_length=30, blank=True)
+    region = models.CharField(_("地方"), max_length=10, choices=Region)
+    lg_code = models.CharField(_("地方公共団体コード"), max_length=6, unique=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("都道府県")
+        verbose_name_plural = _("都道府県")
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.name,)
+
+
+class Municipality(models.Model):
+    lg_code = models.CharField(
+        _("全国地方公共団体コード"),
+        max_length=6,
+        unique=True,
+        help_text=_("6桁（検査数字を含む）"),
+    )
+    prefecture = models.ForeignKey(
+        Prefecture, on_delete=models.PROTECT, related_name="municipalities", verbose_name=_("都道府県")
+    )
+    name = models.CharField(_("名称"), max_length=40)
+    kana = models.CharField(_("よみ"), max_length=80, blank=True)
+    latitude = models.FloatField(_("緯度"), null=True, blank=True)
+    longitude = models.FloatField(_("経度"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["lg_code"]
+        verbose_name = _("市区町村")
+        verbose_name_plural = _("市区町村")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(lg_code__regex=r"^[0-9]{6}$"),
+                name="municipality_lg_code_six_digits",
+                violation_error_message=_("全国地方公共団体コードは6桁の数字です。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.prefecture.name}{self.name}"
+
+    def natural_key(self):
+        return (self.lg_code,)
+
+
+# Sources and taxonomy ------------------------------------------------------------------------
+
+
+class SourceDocument(models.Model):
+    key = models.SlugField(_("キー"), unique=True, help_text=_("フィクスチャで出典を指す短い名前"))
+    title = models.CharField(_("題名"), max_length=300)
+    short_title = models.CharField(_("略称"), max_length=80)
+    issuer = models.CharField(_("発行者"), max_length=200)
+    published_label = models.CharField(
+        _("発行日（表記どおり）"), max_length=60, blank=True, help_text=_("例: 平成31年4月26日")
+    )
+    year = models.PositiveSmallIntegerField(_("発行年"))
+    published_on = models.DateField(_("発行日"), null=True, blank=True)
+    url = models.URLField(_("URL"), blank=True)
+    seed_file = models.CharField(_("テキストファイル"), max_length=100, blank=True)
+    summary = models.TextField(_("内容"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["year", "key"]
+        verbose_name = _("出典資料")
+        verbose_name_plural = _("出典資料")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(year__gte=MIN_YEAR, year__lte=MAX_YEAR),
+                name="source_year_plausible",
+                violation_error_message=_("発行年が範囲外です。"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.short_title
+
+    def natural_key(self):
+        return (self.key,)
+
+
+class Theme(models.Model):
+    class Origin(models.TextChoices):
+        SLIDES_2022 = "2022-slides", _("2022年資料の取組テーマ")
+        CATALOGUE = "catalogue", _("カタログ独自の分類")
+
+    key = models.SlugField(_("キー"), unique=True)
+    name = models.CharField(_("名称"), max_length=120, unique=True)
+    short_name = models.CharField(_("短い名称"), max_length=40)
+    origin = models.CharField(_("由来"), max_length=20, choices=Origin)
+    position = models.PositiveSmallIntegerField(_("表示順"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "key"]
+        verbose_name = _("テーマ")
+        verbose_name_plural = _("テーマ")
+
+    def __str__(self):
+        return self.short_name or self.name
+
+    def natural_key(self):
+        return (self.key,)
+
+
+class Organization(models.Model):
+    class Kind(models.TextChoices):
+        MUNICIPALITY = "municipality", _("自治体")
+        NATIONAL = "national", _("国・公的機関")
+        COMPANY = "company", _("民間企業")
+        NPO = "npo", _("NPO法人")
+        ASSOCIATION = "association", _("一般社団法人・財団法人")
+        SOCIAL_WELFARE = "social_welfare", _("社会福祉法人")
+        COOPERATIVE = "cooperative", _("協同組合")
+        UNIVERSITY = "university", _("大学・研究機関")
+        FINANCIAL = "financial", _("金融機関")
+        COMMUNITY = "community", _("住民組織・任意団体")
+        COUNCIL = "council", _("協議会・コンソーシアム")
+        FOREIGN = "foreign", _("海外")
+        OTHER = "other", _("その他")
+
+    name = models.CharField(_("名称"), max_length=200, unique=True)
+    slug = models.SlugField(
+        _("スラッグ"), max_length=200, unique=True, allow_unicode=True, blank=True,
+        help_text=_("空欄なら名称から作ります。URLに使われます。"),
+    )
+    kind = models.CharField(_("種別"), max_length=20, choices=Kind)
+    aliases = models.JSONField(_("別表記"), default=list, blank=True)
+    note = models.TextField(_("メモ"), blank=True)
+    normalized_name = models.CharField(_("正規化した名称"), max_length=200, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("組織")
+        verbose_name_plural = _("組織")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["normalized_name"],
+                name="organization_normalized_name_unique",
+                violation_error_message=_(
+                    "表記の違い（全角・半角、空白、株式会社などの法人格）を除くと同じ名称の組織がすでにあります。"
+                    "別表記として登録してください。"
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.name,)
+
+    def derive_keys(self):
+        """Fill the fields that follow from the name: the dedup key and, if unset, the slug."""
+        self.normalized_name = normalize_organization_name(self.name)
+        if not self.slug:
+            self.slug = slugify(self.name, allow_unicode=True) or "organization"
+
+    def save(self, *args, **kwargs):
+        self.derive_keys()
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        self.derive_keys()
+
+    def get_absolute_url(self):
+        return reverse("cases:organization_detail", kwargs={"slug": self.slug})
+
+
+# Cases ---------------------------------------------------------------------------------------
+
+
+class CaseType(models.TextChoices):
+    """The 2025 report's 類型 (4.(1)) and its supporting initiatives (4.(2))."""
+
+    COMMONS = "commons", _("共同体（コモンズ）形成型")
+    LOCAL_FIRM = "local_firm", _("地場企業牽引型")
+    INDUSTRIAL_INNOVATION = "industrial_innovation", _("産業イノベーション創出型")
+    FINANCE = "finance", _("支える取組：ファイナンス")
+    PROFESSIONAL_TALENT = "professional_talent", _("支える取組：プロフェッショナル人材")
+
+
+class HubType(models.TextChoices):
+    """The 2019 report's two kinds of 知的対流拠点."""
+
+    COWORKING = "coworking", _("コワーキング型拠点")
+    RESOURCE_DISCOVERY = "resource_discovery", _("地域資源発掘型拠点")
+
+
+class CaseQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Case.Status.PUBLISHED)
+
+    def for_listing(self):
+        return self.prefetch_related(
+            "themes",
+            models.Prefetch(
+                "places", queryset=Place.objects.select_related("municipality__prefecture")
+            ),
+        )
+
+    def for_detail(self):
+        return self.prefetch_related(
+            "themes",
+            models.Prefetch(
+                "places",
+                queryset=Place.objects.select_related(
+                    "municipality__prefecture", "prefecture"
+                ).prefetch_related(
+                    models.Prefetch("figures", queryset=KeyFigure.objects.select_related("source"))
+                ),
+            ),
+            models.Prefetch("citations", queryset=Citation.objects.select_related("source")),
+            models.Prefetch(
+                "actors", queryset=Actor.objects.select_related("organization", "source")
+            ),
+            models.Prefetch(
+                "funding", queryset=Funding.objects.select_related("provider", "source")
+            ),
+            models.Prefetch("infrastructure", queryset=Infrastructure.objects.select_related("source")),
+            models.Prefetch(
+                "figures", queryset=KeyFigure.objects.select_related("source", "place")
+            ),
+            models.Prefetch("milestones", queryset=Milestone.objects.select_related("source")),
+            models.Prefetch("challenges", queryset=Challenge.objects.select_related("source")),
+            models.Prefetch("points", queryset=CasePoint.objects.select_related("source")),
+            models.Prefetch("related", queryset=Case.objects.published()),
+        )
+
+    def search(self, query):
+        """Keep cases whose indexed text contains every word of the query."""
+        qs = self
+        for word in normalize(query).split():
+            qs = qs.filter(search_text__contains=word)
+        return qs
+
+
+class Case(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("下書き")
+        PUBLISHED = "published", _("公開")
+
+    slug = models.SlugField(_("スラッグ"), max_length=100, unique=True)
+    title = models.CharField(_("事例名"), max_length=200)
+    summary = models.TextField(_("要約"))
+    description = models.TextField(_("説明"), blank=True)
+    approach = models.TextField(
+        _("課題解決に向けた取組方針"), blank=True, help_text=_("2022年資料の取組方針の要約")
+    )
+    editor_note = models.TextField(
+        _("編集者注"), blank=True, help_text=_("抽出誤りの訂正や留意点。公開ページにも表示されます。")
+    )
+    status = models.CharField(_("公開状態"), max_length=10, choices=Status, default=Status.DRAFT)
+    type_2025 = models.CharField(
+        _("類型（2025年報告書）"), max_length=30, choices=CaseType, blank=True
+    )
+    hub_type_2019 = models.CharField(
+        _("拠点の類型（2019年）"), max_length=30, choices=HubType, blank=True
+    )
+    start_year = models.PositiveSmallIntegerField(_("開始年"), null=True, blank=True)
+    themes = models.ManyToManyField(Theme, related_name="cases", verbose_name=_("テーマ"), blank=True)
+    related = models.ManyToManyField("self", blank=True, verbose_name=_("関連事例"))
+
+    # Derived by refresh_index(); never edited by hand.
+    search_text = models.TextField(editable=False, default="")
+    population = models.PositiveIntegerField(_("人口（記載値）"), null=True, editable=False)
+    latest_source_year = models.PositiveSmallIntegerField(null=True, editable=False)
+
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["search_text", "population", "latest_source_year"])
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("事例")
+        verbose_name_plural = _("事例")
+        constraints = [
+            models.CheckConstraint(
+                condition=year_range_q("start_year"),
+                name="case_start_year_plausible",
+                violation_error_message=_("開始年は1800年から2100年の間で入力してください。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(slug__regex=r"^[a-z0-9]+(-[a-z0-9]+)*$"),
+                name="case_slug_ascii_kebab",
+                violation_error_message=_("スラッグは半角英小文字・数字とハイフンで書いてください。"),
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "title"], name="case_status_title_idx")]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("cases:case_detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_foreign(self):
+        return any(place.kind == Place.Kind.FOREIGN for place in self.places.all())
+
+    def refresh_index(self):
+        """Recompute the search text, facet memberships and sort keys from the case's rows."""
+        from .facets import facet_values_for  # facets imports this module
+
+        places = list(self.places.select_related("municipality__prefecture", "prefecture"))
+        actors = list(self.actors.select_related("organization"))
+        parts = [self.title, self.summary, self.description, self.approach]
+        for place in places:
+            parts += [place.name, str(place.municipality or ""), str(place.prefecture or "")]
+        for actor in actors:
+            parts += [actor.organization.name, *actor.organization.aliases]
+        parts += [item.name for item in self.infrastructure.all()]
+        self.search_text = normalize("\n".join(part for part in parts if part))
+
+        populations = [
+            figure.people
+            for figure in KeyFigure.objects.filter(
+                case=self, kind=KeyFigure.Kind.POPULATION, place__kind=Place.Kind.MUNICIPALITY
+            )
+            if figure.people is not None
+        ]
+        self.population = max(populations) if populations else None
+        self.latest_source_year = (
+            self.citations.aggregate(latest=models.Max("source__year"))["latest"]
+        )
+        type(self).objects.filter(pk=self.pk).update(
+            search_text=self.search_text,
+            population=self.population,
+            latest_source_year=self.latest_source_year,
+        )
+        CaseFacet.objects.filter(case=self).delete()
+        CaseFacet.objects.bulk_create(
+            CaseFacet(case=self, facet=facet, value=value)
+            for facet, value in sorted(set(facet_values_for(self)))
+        )
+
+
+class CaseFacet(models.Model):
+    """One (facet, value) a case belongs to: the denormalised table behind browse counts."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="facet_values")
+    facet = models.CharField(max_length=20)
+    value = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "facet", "value"], name="case_facet_value_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["facet", "value", "case"], name="casefacet_lookup_idx")]
+
+    def __str__(self):
+        return f"{self.facet}={self.value}"
+
+
+class CaseRow(models.Model):
+    """A fact about a case, traced to a document and the section it comes from."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, verbose_name=_("事例"))
+    position = models.PositiveSmallIntegerField(_("順序"), default=0)
+    source = models.ForeignKey(
+        SourceDocument, on_delete=models.PROTECT, verbose_name=_("出典"), related_name="+"
+    )
+    section = models.CharField(
+        _("出典の箇所"), max_length=200, help_text=_("資料の番号どおり。例: 4.(1)①(i)")
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+
+class Place(models.Model):
+    class Kind(models.TextChoices):
+        MUNICIPALITY = "municipality", _("市区町村")
+        DISTRICT = "district", _("地区")
+        AREA = "area", _("広域・地域")
+        PREFECTURE = "prefecture", _("都道府県")
+        NATIONWIDE = "nationwide", _("全国")
+        FOREIGN = "foreign", _("海外")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="places")
+    position = models.PositiveSmallIntegerField(_("順序"), default=0)
+    kind = models.CharField(_("種別"), max_length=20, choices=Kind)
+    name = models.CharField(_("名称（資料の表記）"), max_length=100)
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="places",
+        verbose_name=_("市区町村"),
+    )
+    prefecture = models.ForeignKey(
+        Prefecture,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="places",
+        verbose_name=_("都道府県"),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("場所")
+        verbose_name_plural = _("場所")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "name"],
+                name="place_name_unique_per_case",
+                violation_error_message=_("同じ事例に同じ名称の場所が二つあります。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="municipality") | Q(municipality__isnull=False),
+                name="place_municipality_has_code",
+                violation_error_message=_("種別が市区町村の場所には市区町村を選んでください。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="prefecture") | Q(prefecture__isnull=False),
+                name="place_prefecture_has_prefecture",
+                violation_error_message=_("種別が都道府県の場所には都道府県を選んでください。"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if self.municipality_id and not self.prefecture_id:
+            self.prefecture_id = self.municipality.prefecture_id
+        super().save(*args, **kwargs)
+
+    @property
+    def population_figures(self):
+        return [f for f in self.figures.all() if f.kind == KeyFigure.Kind.POPULATION]
+
+
+class Challenge(CaseRow):
+    """地域が直面する課題, as the 2022 slides list them."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="challenges")
+    text = models.CharField(_("課題"), max_length=300)
+
+    history = HistoricalRecords()
+
+    class Meta(CaseRow.Meta):
+        verbose_name = _("地域が直面する課題")
+        verbose_name_plural = _("地域が直面する課題")
+
+    def __str__(self):
+        return self.text
+
+
+class CasePoint(CaseRow):
+    """One of the four ポイント the 2022 slides draw from a case."""
+
+    class Point(models.IntegerChoices):
+        PUBLIC_PRIVATE = 1, _("①民の力を最大限発揮する官民共創")
+        DIGITAL = 2, _("②デジタルの徹底活用")
+        CONVENIENCE = 3, _("③生活者・事業者の利便の最適化")
+        CROSS_SECTOR = 4, _("④分野の垣根を越える横串の発想")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="points")
+    point = models.PositiveSmallIntegerField(_("ポイント"), choices=Point)
+    text = models.TextField(_("内容"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["point", "position", "id"]
+        verbose_name = _("ポイント")
+        verbose_name_plural = _("ポイント")
+
+    def __str__(self):
+        return self.get_point_display()
+
+
+class Citation(CaseRow):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="citations")
+    source = models.ForeignKey(
+        SourceDocument, on_delete=models.PROTECT, related_name="citations", verbose_name=_("出典")
+    )
+    page = models.CharField(_("頁"), max_length=20, blank=True)
+    note = models.TextField(_("この資料が述べること"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta(CaseRow.Meta):
+        verbose_name = _("出典")
+        verbose_name_plural = _("出典")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "source", "section"],
+                name="citation_unique_per_section",
+                violation_error_message=_("同じ資料の同じ箇所がすでに出典に挙がっています。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.source}（{self.section}）"
+
+    def citation_line(self):
+        """Return a line to paste into a document: 発行者『題名』(発行日) 箇所."""
+        page = f" p.{self.page}" if self.page else ""
+        date = self.source.published_label or f"{self.source.year}年"
+        return f"{self.source.issuer}「{self.source.title}」（{date}）{self.section}{page}"
+
+
+class Actor(CaseRow):
+    class Role(models.TextChoices):
+        OPERATOR = "operator", _("運営主体")
+        FOUNDER = "founder", _("設立・発起")
+        INVESTOR = "investor", _("出資")
+        PARTNER = "partner", _("連携")
+        SUPPORTER = "supporter", _("支援")
+        MEMBER = "member", _("会員・参加")
+        CLIENT = "client", _("委託元")
+        CONTRACTOR = "contractor", _("受託・実施")
+        OTHER = "other", _("その他")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="actors")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="roles", verbose_name=_("組織")
+    )
+    role = models.CharField(_("役割"), max_length=20, choices=Role)
+    note = models.CharField(_("補足"), max_length=300, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta(CaseRow.Meta):
+        verbose_name = _("関係主体")
+        verbose_name_plural = _("関係主体")
+
+    def __str__(self):
+        return f"{self.organization}（{self.get_role_display()}）"
+
+
+class Funding(CaseRow):
+    class Kind(models.TextChoices):
+        MEMBERSHIP_FEE = "membership_fee", _("会費")
+        EQUITY = "equity", _("出資")
+        DONATION = "donation", _("寄付")
+        SUBSIDY = "subsidy", _("補助金・交付金")
+        MANAGEMENT_FEE = "management_fee", _("指定管理料")
+        CORPORATE_FURUSATO_TAX = "corporate_furusato_tax", _("企業版ふるさと納税")
+        FURUSATO_TAX = "furusato_tax", _("ふるさと納税")
+        FUND_INVESTMENT = "fund_investment", _("ファンド投資")
+        LOAN = "loan", _("融資")
+        BUSINESS_REVENUE = "business_revenue", _("事業収益")
+        USAGE_FEE = "usage_fee", _("利用料")
+        LICENSE_FEE = "license_fee", _("ライセンス料")
+        PFI = "pfi", _("PFI・PPP")
+        CROWDFUNDING = "crowdfunding", _("クラウドファンディング")
+        OTHER = "other", _("その他")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="funding")
+    kind = models.CharField(_("種別"), max_length=30, choices=Kind)
+    provider = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="funding_provided",
+        verbose_name=_("拠出者"),
+    )
+    amount_yen = models.PositiveBigIntegerField(_("金額（円）"), null=True, blank=True)
+    amount_as_printed = models.CharField(_("金額（資料の表記）"), max_length=100, blank=True)
+    year = models.PositiveSmallIntegerField(_("年"), null=True, blank=True)
+    month = models.PositiveSmallIntegerField(_("月"), null=True, blank=True)
+    date_as_printed = models.CharField(_("時期（資料の表記）"), max_length=60, blank=True)
+    note = models.CharField(_("補足"), max_length=300, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta(CaseRow.Meta):
+        verbose_name = _("資金")
+        verbose_name_plural = _("資金")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_yen__isnull=True) | Q(amount_yen__gte=0),
+                name="funding_amount_non_negative",
+                violation_error_message=_("金額は0以上で入力してください。"),
+            ),
+            models.CheckConstraint(
+                condition=year_range_q("year"),
+                name="funding_year_plausible",
+                violation_error_message=_("年は1800年から2100年の間で入力してください。"),
+            ),
+            models.CheckConstraint(
+                condition=month_range_q("month"),
+                name="funding_month_valid",
+                violation_error_message=_("月は1から12で入力してください。"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_kind_display()
+
+
+class Infrastructure(CaseRow):
+    class Kind(models.TextChoices):
+        DIGITAL_PLATFORM = "digital_platform", _("デジタルプラットフォーム・アプリ")
+        DATA_PLATFORM = "data_platform", _("データ連携基盤")
+        FACILITY = "facility", _("施設・拠点")
+        TRANSPORT = "transport", _("交通サービス")
+        ENERGY = "energy", _("エネルギー")
+        NETWORK = "network", _("通信ネットワーク")
+        OTHER = "other", _("その他")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="infrastructure")
+    kind = models.CharField(_("種別"), max_length=20, choices=Kind)
+    name = models.CharField(_("名称（資料の表記）"), max_length=200)
+    description = models.TextField(_("説明"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta(CaseRow.Meta):
+        verbose_name = _("基盤・施設")
+        verbose_name_plural = _("基盤・施設")
+
+    def __str__(self):
+        return self.name
+
+
+class KeyFigure(CaseRow):
+    class Kind(models.TextChoices):
+        POPULATION = "population", _("人口")
+        AREA = "area", _("面積")
+        OTHER = "other", _("その他")
+
+    class Qualifier(models.TextChoices):
+        NONE = "", _("（なし）")
+        APPROX = "約", _("約")
+        AT_LEAST = "以上", _("以上")
+        OVER = "超", _("超")
+        UNDER = "未満", _("未満")
+        AT_MOST = "以下", _("以下")
+        AROUND = "程度", _("程度")
+        STRONG = "強", _("強")
+        WEAK = "弱", _("弱")
+        ODD = "余", _("余")
+        APPROX_AT_LEAST = "約・以上", _("約・以上")
+        APPROX_OVER = "約・超", _("約・超")
+
+    # Units whose figures can be read as a number of people, for population bands and sorting.
+    PEOPLE_MULTIPLIERS = {"人": 1, "名": 1, "千人": 1_000, "万人": 10_000}
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="figures")
+    place = models.ForeignKey(
+        Place,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="figures",
+        verbose_name=_("場所"),
+    )
+    kind = models.CharField(_("種別"), max_length=20, choices=Kind, default=Kind.OTHER)
+    label = models.CharField(_("項目"), max_length=200)
+    qualifier = models.CharField(_("修飾"), max_length=10, choices=Qualifier, blank=True)
+    value = models.DecimalField(_("数値"), max_digits=20, decimal_places=4, null=True, blank=True)
+    unit = models.CharField(_("単位"), max_length=30, blank=True)
+    as_printed = models.CharField(_("資料の表記"), max_length=200)
+    as_of_label = models.CharField(_("時点（資料の表記）"), max_length=60, blank=True)
+    as_of_year = models.PositiveSmallIntegerField(_("時点（年）"), null=True, blank=True)
+    as_of_month = models.PositiveSmallIntegerField(_("時点（月）"), null=True, blank=True)
+    undated = models.BooleanField(
+        _("時点の記載なし"), default=False, help_text=_("資料に時点が書かれていない数値")
+    )
+
+    history = HistoricalRecords()
+
+    class Meta(CaseRow.Meta):
+        verbose_name = _("主な数値")
+        verbose_name_plural = _("主な数値")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(undated=True) | Q(as_of_year__isnull=False),
+                name="key_figure_dated_or_undated",
+                violation_error_message=_("時点（年）を入れるか、「時点の記載なし」にしてください。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(value__isnull=True) | Q(value__gte=0),
+                name="key_figure_value_non_negative",
+                violation_error_message=_("数値は0以上で入力してください。"),
+            ),
+            models.CheckConstraint(
+                condition=year_range_q("as_of_year"),
+                name="key_figure_year_plausible",
+                violation_error_message=_("年は1800年から2100年の間で入力してください。"),
+            ),
+            models.CheckConstraint(
+                condition=month_range_q("as_of_month"),
+                name="key_figure_month_valid",
+                violation_error_message=_("月は1から12で入力してください。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.label}: {self.as_printed}"
+
+    @property
+    def people(self):
+        """The figure as a number of people, when its unit allows (約4千人 -> 4000)."""
+        multiplier = self.PEOPLE_MULTIPLIERS.get(self.unit)
+        if multiplier is None or self.value is None:
+            return None
+        return int(Decimal(self.value) * multiplier)
+
+    @property
+    def as_of_display(self):
+        if self.as_of_label:
+            return self.as_of_label
+        if self.as_of_year:
+            return f"{self.as_of_year}年{self.as_of_month}月" if self.as_of_month else f"{self.as_of_year}年"
+        return ""
+
+
+class Milestone(CaseRow):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="milestones")
+    year = models.PositiveSmallIntegerField(_("年"))
+    month = models.PositiveSmallIntegerField(_("月"), null=True, blank=True)
+    date_as_printed = models.CharField(_("時期（資料の表記）"), max_length=60, blank=True)
+    label = models.CharField(_("出来事"), max_length=300)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["year", "month", "position", "id"]
+        verbose_name = _("経緯")
+        verbose_name_plural = _("経緯")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(year__gte=MIN_YEAR, year__lte=MAX_YEAR),
+                name="milestone_year_plausible",
+                violation_error_message=_("年は1800年から2100年の間で入力してください。"),
+            ),
+            models.CheckConstraint(
+                condition=month_range_q("month"),
+                name="milestone_month_valid",
+                violation_error_message=_("月は1から12で入力してください。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.year} {self.label}"
