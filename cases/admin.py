@@ -52,7 +52,11 @@ class SourceDocumentAdmin(SimpleHistoryAdmin):
     search_fields = ["title", "short_title", "issuer"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(case_count=Count("citations__case", distinct=True))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(case_count=Count("citations__case", distinct=True))
+        )
 
     @admin.display(description=_("事例数"), ordering="case_count")
     def case_count(self, obj):
@@ -84,7 +88,9 @@ class OrganizationAdmin(SimpleHistoryAdmin):
     fields = ["name", "slug", "kind", "aliases", "note", "normalized_name"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(case_count=Count("roles__case", distinct=True))
+        return (
+            super().get_queryset(request).annotate(case_count=Count("roles__case", distinct=True))
+        )
 
     @admin.display(description=_("別表記"))
     def alias_list(self, obj):
@@ -236,7 +242,8 @@ class CaseAdmin(SimpleHistoryAdmin):
         return super().get_queryset(request).prefetch_related("citations__source")
 
     def get_search_results(self, request, queryset, search_term):
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        # Searching across places and actors joins many rows per case.
+        queryset, _ = super().get_search_results(request, queryset, search_term)
         return queryset, True
 
     @admin.display(description=_("出典"))
@@ -247,7 +254,9 @@ class CaseAdmin(SimpleHistoryAdmin):
     def view_link(self, obj):
         if obj.status != Case.Status.PUBLISHED:
             return "—"
-        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', obj.get_absolute_url(), _("表示"))
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>', obj.get_absolute_url(), _("表示")
+        )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -271,7 +280,9 @@ class CaseAdmin(SimpleHistoryAdmin):
             changed += 1
         self.message_user(
             request,
-            ngettext("%(count)d 件の事例を更新しました。", "%(count)d 件の事例を更新しました。", changed)
+            ngettext(
+                "%(count)d 件の事例を更新しました。", "%(count)d 件の事例を更新しました。", changed
+            )
             % {"count": changed},
             messages.SUCCESS,
         )

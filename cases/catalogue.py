@@ -62,7 +62,12 @@ _Dumper.add_representer(str, _represent_str)
 
 def dump_yaml(data):
     return yaml.dump(
-        data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100, default_flow_style=False
+        data,
+        Dumper=_Dumper,
+        allow_unicode=True,
+        sort_keys=False,
+        width=100,
+        default_flow_style=False,
     )
 
 
@@ -167,7 +172,8 @@ def case_record(case):
                     "lg_code": place.municipality.lg_code if place.municipality else None,
                     "prefecture": (
                         place.prefecture.name
-                        if place.prefecture and place.kind in (Place.Kind.PREFECTURE, Place.Kind.AREA)
+                        if place.prefecture
+                        and place.kind in (Place.Kind.PREFECTURE, Place.Kind.AREA)
                         else None
                     ),
                 },
@@ -176,7 +182,8 @@ def case_record(case):
             for place in rows(case.places).select_related("municipality", "prefecture")
         ],
         "challenges": [
-            _sourced(row, {"text": row.text}) for row in rows(case.challenges).select_related("source")
+            _sourced(row, {"text": row.text})
+            for row in rows(case.challenges).select_related("source")
         ],
         "points": [
             _sourced(row, {"point": row.point, "text": row.text})
@@ -342,7 +349,8 @@ class LoadReport:
                 f"{self.updated.get(kind, 0)} updated, {self.unchanged.get(kind, 0)} unchanged"
             )
         if self.not_in_fixtures:
-            yield f"cases in the database but not in the fixtures: {', '.join(self.not_in_fixtures)}"
+            missing = ", ".join(self.not_in_fixtures)
+            yield f"cases in the database but not in the fixtures: {missing}"
 
 
 def _field_errors(error):
@@ -421,21 +429,49 @@ def load_reference_data():
                 setattr(found, key, value)
             to_update.append(found)
     Municipality.objects.bulk_create(to_create)
-    Municipality.objects.bulk_update(to_update, ["prefecture_id", "name", "kana", "latitude", "longitude"])
+    Municipality.objects.bulk_update(
+        to_update, ["prefecture_id", "name", "kana", "latitude", "longitude"]
+    )
     return len(to_create), len(to_update)
 
 
 SOURCE_FIELDS = (
-    "key", "title", "short_title", "issuer", "published_label", "year", "published_on", "url",
-    "seed_file", "summary",
-)  # fmt: skip
+    "key",
+    "title",
+    "short_title",
+    "issuer",
+    "published_label",
+    "year",
+    "published_on",
+    "url",
+    "seed_file",
+    "summary",
+)
 THEME_FIELDS = ("key", "name", "short_name", "origin")
 ORGANIZATION_FIELDS = ("name", "slug", "kind", "aliases", "note")
 CASE_FIELDS = (
-    "slug", "title", "status", "type_2025", "hub_type_2019", "start_year", "summary",
-    "description", "approach", "editor_note", "themes", "related", "places", "challenges",
-    "points", "citations", "actors", "funding", "infrastructure", "figures", "milestones",
-)  # fmt: skip
+    "slug",
+    "title",
+    "status",
+    "type_2025",
+    "hub_type_2019",
+    "start_year",
+    "summary",
+    "description",
+    "approach",
+    "editor_note",
+    "themes",
+    "related",
+    "places",
+    "challenges",
+    "points",
+    "citations",
+    "actors",
+    "funding",
+    "infrastructure",
+    "figures",
+    "milestones",
+)
 ROW_FIELDS = {
     "places": ("kind", "name", "lg_code", "prefecture"),
     "challenges": ("text", "source", "section"),
@@ -443,14 +479,33 @@ ROW_FIELDS = {
     "citations": ("source", "section", "page", "note"),
     "actors": ("organization", "role", "note", "source", "section"),
     "funding": (
-        "kind", "provider", "amount_yen", "amount_as_printed", "year", "month", "date_as_printed",
-        "note", "source", "section",
-    ),  # fmt: skip
+        "kind",
+        "provider",
+        "amount_yen",
+        "amount_as_printed",
+        "year",
+        "month",
+        "date_as_printed",
+        "note",
+        "source",
+        "section",
+    ),
     "infrastructure": ("kind", "name", "description", "source", "section"),
     "figures": (
-        "kind", "place", "label", "qualifier", "value", "unit", "as_printed", "as_of_label",
-        "as_of_year", "as_of_month", "undated", "source", "section",
-    ),  # fmt: skip
+        "kind",
+        "place",
+        "label",
+        "qualifier",
+        "value",
+        "unit",
+        "as_printed",
+        "as_of_label",
+        "as_of_year",
+        "as_of_month",
+        "undated",
+        "source",
+        "section",
+    ),
     "milestones": ("year", "month", "date_as_printed", "label", "source", "section"),
 }
 
@@ -599,7 +654,9 @@ class _Loader:
             for other in others:
                 if other not in by_slug:
                     path = self.fixtures.cases_dir / f"{slug}.yaml"
-                    raise FixtureError(path, f"case {slug!r}", f"related case {other!r} does not exist")
+                    raise FixtureError(
+                        path, f"case {slug!r}", f"related case {other!r} does not exist"
+                    )
                 if other == slug:
                     continue
                 wanted[slug].add(other)
@@ -613,8 +670,15 @@ class _Loader:
     def load_case(self, path, record, case):
         label = f"case {record['slug']!r}"
         case = case or Case(slug=record["slug"])
-        for name in ("title", "summary", "description", "approach", "editor_note", "type_2025",
-                     "hub_type_2019"):  # fmt: skip
+        for name in (
+            "title",
+            "summary",
+            "description",
+            "approach",
+            "editor_note",
+            "type_2025",
+            "hub_type_2019",
+        ):
             setattr(case, name, _text(record.get(name)))
         case.status = _text(record.get("status")) or Case.Status.DRAFT
         case.start_year = record.get("start_year")
@@ -627,15 +691,25 @@ class _Loader:
             raise FixtureError(path, label, f"unknown theme(s): {', '.join(sorted(missing))}")
         case.themes.set(themes)
 
-        for manager in (case.figures, case.places, case.challenges, case.points, case.citations,
-                        case.actors, case.funding, case.infrastructure, case.milestones):  # fmt: skip
+        for manager in (
+            case.figures,
+            case.places,
+            case.challenges,
+            case.points,
+            case.citations,
+            case.actors,
+            case.funding,
+            case.infrastructure,
+            case.milestones,
+        ):
             manager.all().delete()
 
         places = {}
         for index, row in enumerate(self._rows(record, "places", path, label)):
             row_label = f"{label}, places[{index}] ({row.get('name')!r})"
-            place = Place(case=case, position=index, kind=_text(row.get("kind")),
-                          name=_text(row.get("name")))  # fmt: skip
+            place = Place(
+                case=case, position=index, kind=_text(row.get("kind")), name=_text(row.get("name"))
+            )
             if row.get("lg_code"):
                 code = str(row["lg_code"]).zfill(6)
                 place.municipality = Municipality.objects.filter(lg_code=code).first()
@@ -648,22 +722,53 @@ class _Loader:
                     raise FixtureError(path, row_label, f"unknown prefecture {row['prefecture']!r}")
             places[place.name] = _save(place, path, row_label)
 
-        self._load_rows(case, record, "challenges", Challenge, path, label,
-                        lambda row: {"text": _text(row.get("text"))})  # fmt: skip
-        self._load_rows(case, record, "points", CasePoint, path, label,
-                        lambda row: {"point": row.get("point"), "text": _text(row.get("text"))})  # fmt: skip
-        self._load_rows(case, record, "citations", Citation, path, label,
-                        lambda row: {"page": _text(row.get("page")), "note": _text(row.get("note"))})  # fmt: skip
         self._load_rows(
-            case, record, "actors", Actor, path, label,
+            case,
+            record,
+            "challenges",
+            Challenge,
+            path,
+            label,
+            lambda row: {"text": _text(row.get("text"))},
+        )
+        self._load_rows(
+            case,
+            record,
+            "points",
+            CasePoint,
+            path,
+            label,
+            lambda row: {"point": row.get("point"), "text": _text(row.get("text"))},
+        )
+        self._load_rows(
+            case,
+            record,
+            "citations",
+            Citation,
+            path,
+            label,
+            lambda row: {"page": _text(row.get("page")), "note": _text(row.get("note"))},
+        )
+        self._load_rows(
+            case,
+            record,
+            "actors",
+            Actor,
+            path,
+            label,
             lambda row: {
                 "organization": self._organization(row.get("organization")),
                 "role": _text(row.get("role")),
                 "note": _text(row.get("note")),
             },
-        )  # fmt: skip
+        )
         self._load_rows(
-            case, record, "funding", Funding, path, label,
+            case,
+            record,
+            "funding",
+            Funding,
+            path,
+            label,
             lambda row: {
                 "kind": _text(row.get("kind")),
                 "provider": self._organization(row["provider"]) if row.get("provider") else None,
@@ -674,17 +779,27 @@ class _Loader:
                 "date_as_printed": _text(row.get("date_as_printed")),
                 "note": _text(row.get("note")),
             },
-        )  # fmt: skip
+        )
         self._load_rows(
-            case, record, "infrastructure", Infrastructure, path, label,
+            case,
+            record,
+            "infrastructure",
+            Infrastructure,
+            path,
+            label,
             lambda row: {
                 "kind": _text(row.get("kind")),
                 "name": _text(row.get("name")),
                 "description": _text(row.get("description")),
             },
-        )  # fmt: skip
+        )
         self._load_rows(
-            case, record, "figures", KeyFigure, path, label,
+            case,
+            record,
+            "figures",
+            KeyFigure,
+            path,
+            label,
             lambda row: {
                 "kind": _text(row.get("kind")) or KeyFigure.Kind.OTHER,
                 "place": self._place(places, row.get("place")),
@@ -698,16 +813,21 @@ class _Loader:
                 "as_of_month": row.get("as_of_month"),
                 "undated": bool(row.get("undated")),
             },
-        )  # fmt: skip
+        )
         self._load_rows(
-            case, record, "milestones", Milestone, path, label,
+            case,
+            record,
+            "milestones",
+            Milestone,
+            path,
+            label,
             lambda row: {
                 "year": row.get("year"),
                 "month": row.get("month"),
                 "date_as_printed": _text(row.get("date_as_printed")),
                 "label": _text(row.get("label")),
             },
-        )  # fmt: skip
+        )
         return case
 
     def _rows(self, record, key, path, label):
@@ -729,8 +849,13 @@ class _Loader:
             if source_key not in self.sources:
                 raise FixtureError(path, row_label, f"unknown source {source_key!r}")
             _save(
-                model(case=case, position=index, source=self.sources[source_key],
-                      section=_text(row.get("section")), **fields),  # fmt: skip
+                model(
+                    case=case,
+                    position=index,
+                    source=self.sources[source_key],
+                    section=_text(row.get("section")),
+                    **fields,
+                ),
                 path,
                 row_label,
             )
@@ -739,7 +864,9 @@ class _Loader:
         try:
             return self.organizations[name]
         except KeyError:
-            raise LookupError(f"unknown organisation {name!r} (not in organizations.yaml)") from None
+            raise LookupError(
+                f"unknown organisation {name!r} (not in organizations.yaml)"
+            ) from None
 
     @staticmethod
     def _place(places, name):
@@ -795,7 +922,9 @@ def export(directory):
     cases_dir.mkdir(parents=True, exist_ok=True)
     changed = []
     lists = {
-        "sources.yaml": [source_record(s) for s in sorted(SourceDocument.objects.all(), key=lambda s: s.key)],
+        "sources.yaml": [
+            source_record(s) for s in sorted(SourceDocument.objects.all(), key=lambda s: s.key)
+        ],
         "themes.yaml": [theme_record(t) for t in Theme.objects.order_by("position", "key")],
         "organizations.yaml": [
             organization_record(o) for o in sorted(Organization.objects.all(), key=lambda o: o.name)

@@ -122,9 +122,7 @@ def facet_values_for(case):
 
 
 def _matches(facet, values, outer="pk"):
-    return Exists(
-        CaseFacet.objects.filter(case=OuterRef(outer), facet=facet, value__in=values)
-    )
+    return Exists(CaseFacet.objects.filter(case=OuterRef(outer), facet=facet, value__in=values))
 
 
 def filter_by_facets(queryset, selected):
@@ -182,7 +180,12 @@ def build_facets(counts, selected, labels):
             count = counts.get(facet.param, value)
             if count or value in chosen:
                 options.append(
-                    {"value": value, "label": str(label), "count": count, "selected": value in chosen}
+                    {
+                        "value": value,
+                        "label": str(label),
+                        "count": count,
+                        "selected": value in chosen,
+                    }
                 )
         result.append({"param": facet.param, "label": str(facet.label), "options": options})
     return result
@@ -190,4 +193,3 @@ def build_facets(counts, selected, labels):
 
 def known_values(labels):
     return {facet.param: {value for value, _ in facet.options(labels)} for facet in FACETS}
-

@@ -51,7 +51,9 @@ class CaseFilterSet(django_filters.FilterSet):
         ("-latest_source", _("出典の新しい順")),
     )
 
-    q = django_filters.CharFilter(field_name="search_text", method="filter_search", label=_("キーワード"))
+    q = django_filters.CharFilter(
+        field_name="search_text", method="filter_search", label=_("キーワード")
+    )
     sort = django_filters.ChoiceFilter(
         method="filter_sort", label=_("並び順"), choices=SORTS, empty_label=None
     )
@@ -128,7 +130,5 @@ class CaseFilterSet(django_filters.FilterSet):
         if sort == "population":
             return queryset.order_by(F("population").asc(nulls_last=True), "title", "pk")
         if sort == "-latest_source":
-            return queryset.order_by(
-                Coalesce("latest_source_year", 0).desc(), "title", "pk"
-            )
+            return queryset.order_by(Coalesce("latest_source_year", 0).desc(), "title", "pk")
         return queryset.order_by("title", "pk")

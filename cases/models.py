@@ -86,7 +86,10 @@ class Municipality(models.Model):
         help_text=_("6桁（検査数字を含む）"),
     )
     prefecture = models.ForeignKey(
-        Prefecture, on_delete=models.PROTECT, related_name="municipalities", verbose_name=_("都道府県")
+        Prefecture,
+        on_delete=models.PROTECT,
+        related_name="municipalities",
+        verbose_name=_("都道府県"),
     )
     name = models.CharField(_("名称"), max_length=40)
     kana = models.CharField(_("よみ"), max_length=80, blank=True)
@@ -193,7 +196,11 @@ class Organization(models.Model):
 
     name = models.CharField(_("名称"), max_length=200, unique=True)
     slug = models.SlugField(
-        _("スラッグ"), max_length=200, unique=True, allow_unicode=True, blank=True,
+        _("スラッグ"),
+        max_length=200,
+        unique=True,
+        allow_unicode=True,
+        blank=True,
         help_text=_("空欄なら名称から作ります。URLに使われます。"),
     )
     kind = models.CharField(_("種別"), max_length=20, choices=Kind)
@@ -221,6 +228,16 @@ class Organization(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.derive_keys()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("cases:organization_detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        self.derive_keys()
+
     def natural_key(self):
         return (self.name,)
 
@@ -229,16 +246,6 @@ class Organization(models.Model):
         self.normalized_name = normalize_organization_name(self.name)
         if not self.slug:
             self.slug = slugify(self.name, allow_unicode=True) or "organization"
-
-    def save(self, *args, **kwargs):
-        self.derive_keys()
-        super().save(*args, **kwargs)
-
-    def clean(self):
-        self.derive_keys()
-
-    def get_absolute_url(self):
-        return reverse("cases:organization_detail", kwargs={"slug": self.slug})
 
 
 # Cases ---------------------------------------------------------------------------------------
@@ -273,32 +280,17 @@ class CaseQuerySet(models.QuerySet):
             ),
         )
 
-    def for_detail(self):
-        return self.prefetch_related(
-            "themes",
-            models.Prefetch(
-                "places",
-                queryset=Place.objects.select_related(
-                    "municipality__prefecture", "prefecture"
-                ).prefetch_related(
-                    models.Prefetch("figures", queryset=KeyFigure.objects.select_related("source"))
-                ),
-            ),
-            models.Prefetch("citations", queryset=Citation.objects.select_related("source")),
-            models.Prefetch(
-                "actors", queryset=Actor.objects.select_related("organization", "source")
-            ),
-            models.Prefetch(
-                "funding", queryset=Funding.objects.select_related("provider", "source")
-            ),
-            models.Prefetch("infrastructure", queryset=Infrastructure.objects.select_related("source")),
-            models.Prefetch(
-                "figures", queryset=KeyFigure.objects.select_related("source", "place")
-            ),
-            models.Prefetch("milestones", queryset=Milestone.objects.select_related("source")),
-            models.Prefetch("challenges", queryset=Challenge.objects.select_related("source")),
-            models.Prefetch("points", queryset=CasePoint.objects.select_related("source")),
-            models.Prefetch("related", queryset=Case.objects.published()),
+    def with_row_flags(self):
+        """Annotate has_<relation> for every relation the detail page shows."""
+        return self.annotate(
+            **{
+                f"has_{name}": models.Exists(
+                    Case._meta.get_field(name).related_model.objects.filter(
+                        case=models.OuterRef("pk")
+                    )
+                )
+                for name in DETAIL_RELATIONS
+            }
         )
 
     def search(self, query):
@@ -307,6 +299,31 @@ class CaseQuerySet(models.QuerySet):
         for word in normalize(query).split():
             qs = qs.filter(search_text__contains=word)
         return qs
+
+
+DETAIL_RELATIONS = (
+    "places",
+    "citations",
+    "actors",
+    "funding",
+    "infrastructure",
+    "figures",
+    "milestones",
+    "challenges",
+    "points",
+)
+
+
+def detail_prefetch(name):
+    """Return the Prefetch the detail page uses for one of DETAIL_RELATIONS."""
+    related = {
+        "places": ("municipality__prefecture", "prefecture"),
+        "actors": ("organization", "source"),
+        "funding": ("provider", "source"),
+        "figures": ("place", "source"),
+    }.get(name, ("source",))
+    model = Case._meta.get_field(name).related_model
+    return models.Prefetch(name, queryset=model.objects.select_related(*related))
 
 
 class Case(models.Model):
@@ -322,7 +339,9 @@ class Case(models.Model):
         _("課題解決に向けた取組方針"), blank=True, help_text=_("2022年資料の取組方針の要約")
     )
     editor_note = models.TextField(
-        _("編集者注"), blank=True, help_text=_("抽出誤りの訂正や留意点。公開ページにも表示されます。")
+        _("編集者注"),
+        blank=True,
+        help_text=_("抽出誤りの訂正や留意点。公開ページにも表示されます。"),
     )
     status = models.CharField(_("公開状態"), max_length=10, choices=Status, default=Status.DRAFT)
     type_2025 = models.CharField(
@@ -332,7 +351,9 @@ class Case(models.Model):
         _("拠点の類型（2019年）"), max_length=30, choices=HubType, blank=True
     )
     start_year = models.PositiveSmallIntegerField(_("開始年"), null=True, blank=True)
-    themes = models.ManyToManyField(Theme, related_name="cases", verbose_name=_("テーマ"), blank=True)
+    themes = models.ManyToManyField(
+        Theme, related_name="cases", verbose_name=_("テーマ"), blank=True
+    )
     related = models.ManyToManyField("self", blank=True, verbose_name=_("関連事例"))
 
     # Derived by refresh_index(); never edited by hand.
@@ -360,7 +381,9 @@ class Case(models.Model):
             models.CheckConstraint(
                 condition=Q(slug__regex=r"^[a-z0-9]+(-[a-z0-9]+)*$"),
                 name="case_slug_ascii_kebab",
-                violation_error_message=_("スラッグは半角英小文字・数字とハイフンで書いてください。"),
+                violation_error_message=_(
+                    "スラッグは半角英小文字・数字とハイフンで書いてください。"
+                ),
             ),
         ]
         indexes = [models.Index(fields=["status", "title"], name="case_status_title_idx")]
@@ -397,9 +420,9 @@ class Case(models.Model):
             if figure.people is not None
         ]
         self.population = max(populations) if populations else None
-        self.latest_source_year = (
-            self.citations.aggregate(latest=models.Max("source__year"))["latest"]
-        )
+        self.latest_source_year = self.citations.aggregate(latest=models.Max("source__year"))[
+            "latest"
+        ]
         type(self).objects.filter(pk=self.pk).update(
             search_text=self.search_text,
             population=self.population,
@@ -756,7 +779,9 @@ class KeyFigure(CaseRow):
             models.CheckConstraint(
                 condition=Q(undated=True) | Q(as_of_year__isnull=False),
                 name="key_figure_dated_or_undated",
-                violation_error_message=_("時点（年）を入れるか、「時点の記載なし」にしてください。"),
+                violation_error_message=_(
+                    "時点（年）を入れるか、「時点の記載なし」にしてください。"
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(value__isnull=True) | Q(value__gte=0),
@@ -791,7 +816,11 @@ class KeyFigure(CaseRow):
         if self.as_of_label:
             return self.as_of_label
         if self.as_of_year:
-            return f"{self.as_of_year}年{self.as_of_month}月" if self.as_of_month else f"{self.as_of_year}年"
+            return (
+                f"{self.as_of_year}年{self.as_of_month}月"
+                if self.as_of_month
+                else f"{self.as_of_year}年"
+            )
         return ""
 
 

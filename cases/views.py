@@ -1,19 +1,364 @@
+import csv
+import io
+
+from django.core.paginator import EmptyPage, InvalidPage, Paginator
+from django.db.models import Count, Exists, OuterRef, Q, prefetch_related_objects
+from django.http import HttpResponse, JsonResponse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, TemplateView
 
-from .models import Case, Organization
+from . import catalogue
+from .facets import FACETS, FACETS_BY_PARAM, build_facets, dynamic_labels, facet_counts
+from .filters import MAX_QUERY_LENGTH, CaseFilterSet
+from .models import (
+    DETAIL_RELATIONS,
+    Actor,
+    Case,
+    CaseFacet,
+    Organization,
+    SourceDocument,
+    detail_prefetch,
+)
+from .text import strip_control_characters
+
+PAGE_SIZE = 20
 
 
 class HomeView(TemplateView):
     template_name = "cases/home.html"
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        published = Case.objects.published()
+        counts = {
+            (facet, value): n
+            for facet, value, n in CaseFacet.objects.filter(
+                case__in=published.values("pk"), facet__in=["type", "theme", "region", "source"]
+            )
+            .values_list("facet", "value")
+            .annotate(n=Count("case_id"))
+            .order_by()
+        }
+        labels = dynamic_labels()
+
+        def entries(param):
+            return [
+                {"value": value, "label": label, "count": counts[(param, value)]}
+                for value, label in FACETS_BY_PARAM[param].options(labels)
+                if counts.get((param, value))
+            ]
+
+        context.update(
+            case_count=published.count(),
+            types=entries("type"),
+            themes=entries("theme"),
+            regions=entries("region"),
+            sources=[
+                {"source": source, "count": counts.get(("source", source.key), 0)}
+                for source in SourceDocument.objects.order_by("year", "key")
+            ],
+        )
+        return context
+
+
+class ClampedPaginator(Paginator):
+    """Serve the nearest real page for a page number that is past the end or not a number."""
+
+    def validate_number(self, number):
+        try:
+            return super().validate_number(number)
+        except EmptyPage:
+            return self.num_pages if int(number) > 1 else 1
+        except InvalidPage:
+            return 1
+
 
 class CaseListView(ListView):
     model = Case
+    paginate_by = PAGE_SIZE
+    paginator_class = ClampedPaginator
+
+    def get(self, request, *args, **kwargs):
+        self.labels = dynamic_labels()
+        self.filterset = CaseFilterSet(
+            request.GET, queryset=Case.objects.published(), labels=self.labels, request=request
+        )
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return self.filterset.qs.for_listing()
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)
+        raw = self.request.GET.get("page") or "1"
+        self.page_notice = ""
+        try:
+            requested = int(raw)
+        except ValueError:
+            requested = None
+        page = paginator.page(paginator.validate_number(raw))
+        if requested is None:
+            self.page_notice = _("ページ番号が数字ではないため、最初のページを表示しています。")
+        elif requested != page.number:
+            self.page_notice = _(
+                "%(requested)s ページはないため、%(page)d ページを表示しています。"
+            ) % {
+                "requested": raw[:12],
+                "page": page.number,
+            }
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        fs = self.filterset
+        selected = fs.selected_facets()
+        counts = facet_counts(fs.searched(), selected)
+        facets = build_facets(counts, selected, self.labels)
+        context.update(
+            filterset=fs,
+            query=fs.query,
+            sort=fs.sort_key,
+            sorts=CaseFilterSet.SORTS,
+            facets=facets,
+            active_filters=self.active_filters(facets),
+            notices=self.notices(),
+            total=context["paginator"].count,
+            querystring_without_page=self.querystring(exclude={"page"}),
+        )
+        return context
+
+    def notices(self):
+        notices = []
+        fs = self.filterset
+        for param, values in fs.ignored_values().items():
+            shown = "、".join(strip_control_characters(v)[:30] for v in values[:5])
+            notices.append(
+                _("「%(facet)s」に %(values)s という値はないため、無視しました。")
+                % {"facet": FACETS_BY_PARAM[param].label, "values": shown}
+            )
+        if fs.query_truncated:
+            notices.append(
+                _("キーワードが長すぎるため、先頭の%(n)d文字で検索しました。")
+                % {"n": MAX_QUERY_LENGTH}
+            )
+        if self.page_notice:
+            notices.append(self.page_notice)
+        return notices
+
+    def querystring(self, exclude=(), remove=None):
+        """Rebuild the canonical query string, optionally without one facet value."""
+        fs = self.filterset
+        params = []
+        for facet in FACETS:
+            for value in fs.selected_facets()[facet.param]:
+                if remove != (facet.param, value):
+                    params.append((facet.param, value))
+        if fs.query and "q" not in exclude and remove != ("q", fs.query):
+            params.append(("q", fs.query))
+        if fs.cleaned.get("sort") and "sort" not in exclude:
+            params.append(("sort", fs.cleaned["sort"]))
+        return urlencode(params)
+
+    def active_filters(self, facets):
+        active = []
+        for facet in facets:
+            for option in facet["options"]:
+                if option["selected"]:
+                    active.append(
+                        {
+                            "facet": facet["label"],
+                            "label": option["label"],
+                            "remove": self.querystring(
+                                exclude={"page"}, remove=(facet["param"], option["value"])
+                            ),
+                        }
+                    )
+        if self.filterset.query:
+            active.append(
+                {
+                    "facet": _("キーワード"),
+                    "label": self.filterset.query,
+                    "remove": self.querystring(
+                        exclude={"page"}, remove=("q", self.filterset.query)
+                    ),
+                }
+            )
+        return active
+
+    def get_template_names(self):
+        if self.request.htmx:
+            return ["cases/_browse.html"]
+        return ["cases/case_list.html"]
+
+    def render_to_response(self, context, **response_kwargs):
+        response_format = self.request.GET.get("format")
+        if response_format == "json":
+            return JsonResponse(self.as_json(context), json_dumps_params={"ensure_ascii": False})
+        if response_format == "csv":
+            return self.as_csv()
+        response = super().render_to_response(context, **response_kwargs)
+        response["Vary"] = "HX-Request"
+        return response
+
+    def case_summary(self, case):
+        return {
+            "slug": case.slug,
+            "title": case.title,
+            "url": self.request.build_absolute_uri(case.get_absolute_url()),
+            "type": case.type_2025,
+            "type_label": case.get_type_2025_display(),
+            "themes": [theme.short_name or theme.name for theme in case.themes.all()],
+            "places": [place.name for place in case.places.all()],
+            "summary": case.summary,
+        }
+
+    def as_json(self, context):
+        page = context["page_obj"]
+        return {
+            "count": context["total"],
+            "page": page.number,
+            "num_pages": page.paginator.num_pages,
+            "results": [self.case_summary(case) for case in page.object_list],
+            "facets": {
+                facet["param"]: [
+                    {
+                        "value": option["value"],
+                        "label": option["label"],
+                        "count": option["count"],
+                        "selected": option["selected"],
+                    }
+                    for option in facet["options"]
+                ]
+                for facet in context["facets"]
+            },
+            "notices": context["notices"],
+        }
+
+    def as_csv(self):
+        cases = self.get_queryset().prefetch_related("citations__source")
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(
+            [
+                "スラッグ",
+                "事例名",
+                "URL",
+                "類型（2025年）",
+                "拠点の類型（2019年）",
+                "テーマ",
+                "場所",
+                "人口（記載値の最大）",
+                "要約",
+                "出典",
+            ]
+        )
+        for case in cases:
+            writer.writerow(
+                [
+                    case.slug,
+                    case.title,
+                    self.request.build_absolute_uri(case.get_absolute_url()),
+                    case.get_type_2025_display(),
+                    case.get_hub_type_2019_display(),
+                    "、".join(theme.name for theme in case.themes.all()),
+                    "、".join(place.name for place in case.places.all()),
+                    case.population or "",
+                    case.summary,
+                    " / ".join(citation.citation_line() for citation in case.citations.all()),
+                ]
+            )
+        response = HttpResponse(
+            "\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = 'attachment; filename="kokudo-cases.csv"'
+        return response
 
 
 class CaseDetailView(DetailView):
     model = Case
 
+    def get_queryset(self):
+        return Case.objects.published().with_row_flags()
+
+    def get_object(self, queryset=None):
+        case = super().get_object(queryset)
+        # Only relations that have rows cost a query.
+        lookups = ["themes"] + [
+            detail_prefetch(name) for name in DETAIL_RELATIONS if getattr(case, f"has_{name}")
+        ]
+        prefetch_related_objects([case], *lookups)
+        return case
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        case = self.object
+        context["similar_cases"] = self.similar_cases(case)
+        context["sources"] = self.sources_with_statements(case)
+        context["places"] = self.places_with_figures(case)
+        return context
+
+    @staticmethod
+    def places_with_figures(case):
+        figures = [f for f in case.figures.all() if f.place_id] if case.has_figures else []
+        return [
+            {"place": place, "figures": [f for f in figures if f.place_id == place.pk]}
+            for place in (case.places.all() if case.has_places else [])
+        ]
+
+    def similar_cases(self, case):
+        """Cases linked by hand first, then those sharing organisations, then themes."""
+        organization_ids = [actor.organization_id for actor in case.actors.all()]
+        theme_ids = [theme.pk for theme in case.themes.all()]
+        return list(
+            Case.objects.published()
+            .exclude(pk=case.pk)
+            .annotate(
+                explicit=Exists(
+                    Case.related.through.objects.filter(from_case=OuterRef("pk"), to_case=case)
+                ),
+                shared_organizations=Count(
+                    "actors__organization",
+                    filter=Q(actors__organization__in=organization_ids),
+                    distinct=True,
+                ),
+                shared_themes=Count("themes", filter=Q(themes__in=theme_ids), distinct=True),
+            )
+            .filter(Q(explicit=True) | Q(shared_organizations__gt=0) | Q(shared_themes__gt=1))
+            .order_by("-explicit", "-shared_organizations", "-shared_themes", "title")[:8]
+        )
+
+    def sources_with_statements(self, case):
+        """Group the case's rows by document, so each document's account can be read on its own."""
+        by_source = {}
+        for citation in case.citations.all():
+            by_source.setdefault(citation.source_id, {"source": citation.source, "citations": []})
+            by_source[citation.source_id]["citations"].append(citation)
+        return sorted(
+            by_source.values(), key=lambda item: (item["source"].year, item["source"].key)
+        )
+
+    def render_to_response(self, context, **response_kwargs):
+        if self.request.GET.get("format") == "json":
+            record = catalogue.case_record(self.object)
+            record["url"] = self.request.build_absolute_uri(self.object.get_absolute_url())
+            return JsonResponse(record, json_dumps_params={"ensure_ascii": False})
+        return super().render_to_response(context, **response_kwargs)
+
 
 class OrganizationDetailView(DetailView):
     model = Organization
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["roles"] = (
+            Actor.objects.filter(organization=self.object, case__status=Case.Status.PUBLISHED)
+            .select_related("case", "source")
+            .order_by("case__title", "position")
+        )
+        context["funded"] = (
+            self.object.funding_provided.filter(case__status=Case.Status.PUBLISHED)
+            .select_related("case", "source")
+            .order_by("case__title")
+        )
+        return context

@@ -1,0 +1,53 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+# Local runs and tests use the development settings; production sets SECRET_KEY itself.
+DEV_ENV := DEBUG=1
+
+.PHONY: install run serve test test-postgres lint format check load export bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+## Set up (venv, install, migrate, load the catalogue) and serve on http://127.0.0.1:8000 (SQLite).
+run: install
+	$(DEV_ENV) $(PY) manage.py migrate --noinput
+	$(DEV_ENV) $(PY) manage.py load_catalogue
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+## Run the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set).
+test: install
+	$(DEV_ENV) $(PY) -m pytest
+
+test-postgres: install
+	DATABASE_URL=$(POSTGRES_URL) $(DEV_ENV) $(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## Migrations in step with the models, and no deployment warnings under production settings.
+check: install
+	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
+	DEBUG=0 SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+		ALLOWED_HOSTS=kokudo.example.jp $(PY) manage.py check --deploy --fail-level WARNING
+
+load: install
+	$(DEV_ENV) $(PY) manage.py load_catalogue
+
+export: install
+	$(DEV_ENV) $(PY) manage.py export_catalogue
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
