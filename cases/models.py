@@ -312,6 +312,52 @@ DETAIL_RELATIONS = (
     "challenges",
     "points",
 )
+# Small text-only relations the detail page reads together, in one query (see case_outline).
+OUTLINE_RELATIONS = ("challenges", "points", "milestones")
+
+
+def case_outline(case):
+    """Return the case's challenges, points and milestones, fetched in one UNION query."""
+    blank_int = models.Value(None, output_field=models.IntegerField())
+    blank_text = models.Value("", output_field=models.CharField())
+
+    def rows(model, kind, **columns):
+        values = {
+            "o_kind": models.Value(kind, output_field=models.CharField()),
+            "o_point": columns.get("point", blank_int),
+            "o_year": columns.get("year", blank_int),
+            "o_month": columns.get("month", blank_int),
+            "o_date": columns.get("date", blank_text),
+            "o_body": columns["body"],
+            "o_source": models.F("source__short_title"),
+            "o_section": models.F("section"),
+            "o_position": models.F("position"),
+            "o_id": models.F("id"),
+        }
+        return model.objects.filter(case=case).order_by().values(**values)
+
+    query = rows(Challenge, "challenges", body=models.F("text")).union(
+        rows(CasePoint, "points", point=models.F("point"), body=models.F("text")),
+        rows(
+            Milestone,
+            "milestones",
+            year=models.F("year"),
+            month=models.F("month"),
+            date=models.F("date_as_printed"),
+            body=models.F("label"),
+        ),
+        all=True,
+    )
+    outline = {name: [] for name in OUTLINE_RELATIONS}
+    for row in query:
+        item = {key.removeprefix("o_"): value for key, value in row.items()}
+        if item["point"] is not None:
+            item["point_label"] = CasePoint.Point(item["point"]).label
+        outline[item["kind"]].append(item)
+    outline["challenges"].sort(key=lambda r: (r["position"], r["id"]))
+    outline["points"].sort(key=lambda r: (r["point"], r["position"], r["id"]))
+    outline["milestones"].sort(key=lambda r: (r["year"], r["month"] or 0, r["position"], r["id"]))
+    return outline
 
 
 def detail_prefetch(name):

@@ -13,11 +13,13 @@ from .facets import FACETS, FACETS_BY_PARAM, build_facets, dynamic_labels, facet
 from .filters import MAX_QUERY_LENGTH, CaseFilterSet
 from .models import (
     DETAIL_RELATIONS,
+    OUTLINE_RELATIONS,
     Actor,
     Case,
     CaseFacet,
     Organization,
     SourceDocument,
+    case_outline,
     detail_prefetch,
 )
 from .text import strip_control_characters
@@ -285,9 +287,15 @@ class CaseDetailView(DetailView):
         case = super().get_object(queryset)
         # Only relations that have rows cost a query.
         lookups = ["themes"] + [
-            detail_prefetch(name) for name in DETAIL_RELATIONS if getattr(case, f"has_{name}")
+            detail_prefetch(name)
+            for name in DETAIL_RELATIONS
+            if getattr(case, f"has_{name}") and name not in OUTLINE_RELATIONS
         ]
         prefetch_related_objects([case], *lookups)
+        if any(getattr(case, f"has_{name}") for name in OUTLINE_RELATIONS):
+            case.outline = case_outline(case)
+        else:
+            case.outline = {name: [] for name in OUTLINE_RELATIONS}
         return case
 
     def get_context_data(self, **kwargs):

@@ -1,0 +1,121 @@
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.auth.models import Group, User
+from django.urls import reverse
+
+from cases.models import Case
+
+pytestmark = pytest.mark.django_db
+
+REGISTERED_MODELS = [
+    model for model in apps.get_app_config("cases").get_models() if model in admin.site._registry
+]
+
+
+@pytest.fixture
+def editor_client(client):
+    user = User.objects.create_user("editor", password="pw-editor-1234", is_staff=True)
+    user.groups.add(Group.objects.get(name="編集者"))
+    client.force_login(user)
+    return client
+
+
+def admin_urls(model):
+    opts = model._meta
+    instance = model.objects.first()
+    urls = [reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")]
+    if instance is not None:
+        urls.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[instance.pk]))
+        urls.append(
+            reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=[instance.pk])
+        )
+    return urls
+
+
+@pytest.mark.parametrize("model", REGISTERED_MODELS, ids=lambda model: model.__name__)
+def test_every_registered_model_renders_for_a_superuser(admin_client, model):
+    for url in admin_urls(model):
+        assert admin_client.get(url).status_code == 200, url
+
+
+def test_case_changelist_filters_and_japanese_search(admin_client):
+    url = reverse("admin:cases_case_changelist")
+    response = admin_client.get(url, {"q": "厚真", "type_2025__exact": "commons"})
+    assert response.status_code == 200
+    assert "ミーツ" in response.content.decode()
+
+
+def test_case_add_form_renders(admin_client):
+    assert admin_client.get(reverse("admin:cases_case_add")).status_code == 200
+
+
+def test_bulk_publish_action(admin_client):
+    Case.objects.filter(slug="meets").update(status=Case.Status.DRAFT)
+    response = admin_client.post(
+        reverse("admin:cases_case_changelist"),
+        {"action": "publish", "_selected_action": [Case.objects.get(slug="meets").pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    case = Case.objects.get(slug="meets")
+    assert case.status == Case.Status.PUBLISHED
+    assert case.history.first().history_change_reason == "status: published"
+
+
+def form_data(*forms):
+    """Return POST data that resubmits forms exactly as rendered."""
+    data = {}
+    for form in forms:
+        for bound in form:
+            value = bound.value()
+            if value is None:
+                continue
+            if isinstance(value, list | tuple):
+                data[bound.html_name] = [str(getattr(v, "pk", v)) for v in value]
+            else:
+                data[bound.html_name] = value
+    return data
+
+
+def test_editing_a_case_records_history_and_reindexes(admin_client):
+    case = Case.objects.get(slug="meets")
+    page = admin_client.get(reverse("admin:cases_case_change", args=[case.pk]))
+    forms = [page.context["adminform"].form]
+    for inline in page.context["inline_admin_formsets"]:
+        forms += [inline.formset.management_form, *inline.formset.forms]
+    data = form_data(*forms)
+    data["summary"] = "管理画面で書き換えた要約。目印語ゾウガメ。"
+    response = admin_client.post(reverse("admin:cases_case_change", args=[case.pk]), data)
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    case.refresh_from_db()
+    assert case.summary.endswith("ゾウガメ。")
+    assert "ゾウガメ" in case.search_text
+    assert case.history.count() >= 2
+    assert case.history.first().history_user.username == "admin"
+
+
+def test_editor_can_edit_content(editor_client):
+    case = Case.objects.get(slug="meets")
+    assert editor_client.get(reverse("admin:cases_case_change", args=[case.pk])).status_code == 200
+    assert editor_client.get(reverse("admin:cases_organization_changelist")).status_code == 200
+    assert editor_client.get(reverse("admin:cases_municipality_changelist")).status_code == 200
+
+
+def test_editor_cannot_manage_users_or_groups(editor_client):
+    assert editor_client.get(reverse("admin:auth_user_changelist")).status_code == 403
+    assert editor_client.get(reverse("admin:auth_group_changelist")).status_code == 403
+    assert editor_client.get(reverse("admin:cases_municipality_add")).status_code == 403
+
+
+def test_non_staff_are_kept_out(client):
+    user = User.objects.create_user("visitor", password="pw-visitor-1234")
+    client.force_login(user)
+    response = client.get(reverse("admin:cases_case_changelist"))
+    assert response.status_code == 302
+    assert reverse("admin:login") in response["Location"]
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302

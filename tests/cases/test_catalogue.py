@@ -1,0 +1,193 @@
+"""The fixture pipeline: load, export, round trip, and broken fixtures."""
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from django.apps import apps
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from cases.models import Case, Municipality, Organization, Prefecture
+
+pytestmark = pytest.mark.django_db
+
+FIXTURES = Path(settings.CATALOGUE_FIXTURES_DIR)
+
+
+def row_counts():
+    return {
+        model._meta.label: model.objects.count()
+        for model in apps.get_app_config("cases").get_models()
+    }
+
+
+def load(directory=FIXTURES, *args):
+    out = io.StringIO()
+    call_command("load_catalogue", "--fixtures", str(directory), *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def fixtures_copy(tmp_path):
+    target = tmp_path / "fixtures"
+    shutil.copytree(FIXTURES, target)
+    return target
+
+
+def test_reference_data_is_loaded_from_japancode():
+    assert Prefecture.objects.count() == 47
+    assert Municipality.objects.count() > 1700
+    atsuma = Municipality.objects.get(lg_code="015814")
+    assert (atsuma.name, atsuma.prefecture.name, atsuma.prefecture.region) == (
+        "厚真町",
+        "北海道",
+        "hokkaido",
+    )
+    assert Prefecture.objects.get(name="沖縄県").region == "kyushu"
+
+
+def test_loading_twice_changes_nothing():
+    before = row_counts()
+    output = load()
+    assert row_counts() == before
+    assert " 0 created, 0 updated" in output
+    assert "cases: 0 created, 0 updated" in output
+
+
+def test_export_after_load_reproduces_the_files_byte_for_byte(tmp_path):
+    target = tmp_path / "exported"
+    call_command("export_catalogue", "--fixtures", str(target), stdout=io.StringIO())
+    for name in ("sources.yaml", "themes.yaml", "organizations.yaml"):
+        assert (target / name).read_bytes() == (FIXTURES / name).read_bytes(), name
+    exported = sorted(p.name for p in (target / "cases").glob("*.yaml"))
+    committed = sorted(p.name for p in (FIXTURES / "cases").glob("*.yaml"))
+    assert exported == committed
+    for name in committed:
+        assert (target / "cases" / name).read_bytes() == (FIXTURES / "cases" / name).read_bytes(), (
+            name
+        )
+
+
+def test_an_edit_in_the_database_is_exported(fixtures_copy):
+    case = Case.objects.get(slug="meets")
+    case.summary = "編集後の要約。"
+    case.save()
+    call_command("export_catalogue", "--fixtures", str(fixtures_copy), stdout=io.StringIO())
+    record = yaml.safe_load((fixtures_copy / "cases" / "meets.yaml").read_text(encoding="utf-8"))
+    assert record["summary"] == "編集後の要約。"
+
+
+def test_an_edited_file_is_loaded(fixtures_copy):
+    path = fixtures_copy / "cases" / "meets.yaml"
+    record = yaml.safe_load(path.read_text(encoding="utf-8"))
+    record["title"] = "ミーツ（改題）"
+    path.write_text(yaml.safe_dump(record, allow_unicode=True), encoding="utf-8")
+    output = load(fixtures_copy)
+    assert "cases: 0 created, 1 updated" in output
+    assert Case.objects.get(slug="meets").title == "ミーツ（改題）"
+
+
+def break_case(directory, slug, mutate):
+    path = directory / "cases" / f"{slug}.yaml"
+    record = yaml.safe_load(path.read_text(encoding="utf-8"))
+    mutate(record)
+    path.write_text(yaml.safe_dump(record, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (
+            lambda r: r["places"].append(
+                {"kind": "municipality", "name": "架空町", "lg_code": "999999"}
+            ),
+            "no municipality has the LG code 999999",
+        ),
+        (
+            lambda r: r["actors"].append(
+                {
+                    "organization": "存在しない組織",
+                    "role": "operator",
+                    "source": "2025-report",
+                    "section": "x",
+                }
+            ),
+            "unknown organisation '存在しない組織'",
+        ),
+        (lambda r: r.update(type_2025="not-a-type"), "type_2025"),
+        (
+            lambda r: r["citations"].append({"source": "no-such-source", "section": "1"}),
+            "unknown source 'no-such-source'",
+        ),
+        (
+            lambda r: r["milestones"].append(
+                {"year": 1200, "label": "古すぎる", "source": "2025-report", "section": "x"}
+            ),
+            "1800",
+        ),
+        (
+            lambda r: r["figures"].append(
+                {
+                    "kind": "other",
+                    "label": "日付なし",
+                    "as_printed": "3人",
+                    "source": "2025-report",
+                    "section": "x",
+                }
+            ),
+            "時点の記載なし",
+        ),
+        (lambda r: r.update(colour="red"), "unknown field(s): colour"),
+    ],
+    ids=["lg-code", "organisation", "choice", "source", "year", "undated", "unknown-field"],
+)
+def test_a_broken_case_names_file_and_record_and_changes_nothing(fixtures_copy, mutate, message):
+    # Change a case that loads before the broken one, so a partial load would show.
+    break_case(fixtures_copy, "asahi-town-toyama", lambda r: r.update(title="途中まで読み込まれた"))
+    path = break_case(fixtures_copy, "meets", mutate)
+    before = row_counts()
+    with pytest.raises(CommandError) as error:
+        load(fixtures_copy)
+    assert str(path) in str(error.value)
+    assert "case 'meets'" in str(error.value)
+    assert message in str(error.value)
+    assert row_counts() == before
+    assert Case.objects.get(slug="asahi-town-toyama").title != "途中まで読み込まれた"
+
+
+def test_invalid_yaml_is_reported_with_the_file(fixtures_copy):
+    path = fixtures_copy / "organizations.yaml"
+    path.write_text("- name: [unclosed\n", encoding="utf-8")
+    before = row_counts()
+    with pytest.raises(CommandError, match=r"organizations\.yaml: file: not valid YAML"):
+        load(fixtures_copy)
+    assert row_counts() == before
+
+
+def test_duplicate_organisation_spelling_is_rejected(fixtures_copy):
+    path = fixtures_copy / "organizations.yaml"
+    records = yaml.safe_load(path.read_text(encoding="utf-8"))
+    records.append({"name": "ミーツ　(株)", "slug": "meets-dup", "kind": "company"})
+    path.write_text(yaml.safe_dump(records, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CommandError, match="同じ名称の組織"):
+        load(fixtures_copy)
+    assert not Organization.objects.filter(slug="meets-dup").exists()
+
+
+def test_prune_removes_cases_without_a_file(fixtures_copy):
+    (fixtures_copy / "cases" / "meets.yaml").unlink()
+    # Related links to the removed case would no longer resolve.
+    for path in (fixtures_copy / "cases").glob("*.yaml"):
+        record = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if "meets" in record.get("related", []):
+            record["related"].remove("meets")
+            path.write_text(yaml.safe_dump(record, allow_unicode=True), encoding="utf-8")
+    output = load(fixtures_copy)
+    assert "not in the fixtures: meets" in output
+    assert Case.objects.filter(slug="meets").exists()
+    load(fixtures_copy, "--prune")
+    assert not Case.objects.filter(slug="meets").exists()

@@ -1,0 +1,284 @@
+"""The public pages: browse with facets, search, sort, pagination, JSON/CSV, detail pages."""
+
+import csv
+import io
+import json
+from urllib.parse import urlencode
+
+import pytest
+from django.urls import reverse
+
+from cases.facets import FACETS
+from cases.models import Case, Organization
+
+pytestmark = pytest.mark.django_db
+
+BROWSE = reverse("cases:case_list")
+
+
+def browse_json(client, params):
+    response = client.get(
+        BROWSE,
+        [*params, ("format", "json")] if isinstance(params, list) else {**params, "format": "json"},
+    )
+    assert response.status_code == 200
+    return json.loads(response.content)
+
+
+def slugs(data):
+    return {item["slug"] for item in data["results"]}
+
+
+def all_slugs(client, params):
+    data = browse_json(client, params)
+    found = set(slugs(data))
+    for page in range(2, data["num_pages"] + 1):
+        found |= slugs(browse_json(client, [*params, ("page", str(page))]))
+    return found
+
+
+def test_home_page(client):
+    response = client.get(reverse("cases:home"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "共同体（コモンズ）形成型" in body
+    assert "?type=commons" in body
+
+
+def test_browse_lists_published_cases_only(client):
+    Case.objects.filter(slug="meets").update(status=Case.Status.DRAFT)
+    data = browse_json(client, [])
+    assert data["count"] == Case.objects.published().count()
+    assert "meets" not in all_slugs(client, [])
+    assert client.get(reverse("cases:case_detail", args=["meets"])).status_code == 404
+
+
+def test_values_within_a_facet_combine_with_or(client):
+    commons = all_slugs(client, [("type", "commons")])
+    local = all_slugs(client, [("type", "local_firm")])
+    both = all_slugs(client, [("type", "commons"), ("type", "local_firm")])
+    assert commons
+    assert local
+    assert both == commons | local
+
+
+def test_facets_combine_with_and(client):
+    by_type = all_slugs(client, [("type", "industrial_innovation")])
+    by_source = all_slugs(client, [("source", "2022-slides")])
+    both = all_slugs(client, [("type", "industrial_innovation"), ("source", "2022-slides")])
+    assert both == by_type & by_source
+    assert "ina-city" in both
+
+
+@pytest.mark.parametrize(
+    "selected",
+    [
+        [],
+        [("type", "commons"), ("type", "industrial_innovation")],
+        [("theme", "transport-redesign"), ("scope", "domestic")],
+        [("q", "交通")],
+    ],
+    ids=["none", "two-types", "theme-and-scope", "search"],
+)
+def test_every_option_count_equals_the_result_of_choosing_it(client, selected):
+    """An option's count is what the list shows when that option is the facet's choice."""
+    data = browse_json(client, selected)
+    checked = 0
+    for param, options in data["facets"].items():
+        others = [(key, value) for key, value in selected if key != param]
+        for option in options:
+            chosen = browse_json(client, [*others, (param, option["value"])])
+            assert chosen["count"] == option["count"], (param, option["value"])
+            checked += 1
+    assert checked > 10
+    for options in data["facets"].values():
+        assert all(option["count"] > 0 or option["selected"] for option in options)
+
+
+def test_selected_option_count_is_disjunctive(client):
+    data = browse_json(client, [("type", "commons")])
+    type_options = {o["value"]: o for o in data["facets"]["type"]}
+    # The other types still show what they would add, not zero.
+    assert (
+        type_options["local_firm"]["count"]
+        == browse_json(client, [("type", "local_firm")])["count"]
+    )
+    assert type_options["commons"]["selected"] is True
+
+
+def test_json_shape(client):
+    data = browse_json(client, [("theme", "transport-redesign")])
+    assert set(data) >= {"count", "results", "facets"}
+    item = data["results"][0]
+    assert set(item) >= {"slug", "title", "url", "type", "themes", "places", "summary"}
+    assert item["url"].startswith("http://testserver/cases/")
+    assert set(data["facets"]) == {facet.param for facet in FACETS}
+    option = data["facets"]["theme"][0]
+    assert set(option) == {"value", "label", "count", "selected"}
+
+
+def test_csv_has_bom_and_every_matching_case(client):
+    response = client.get(BROWSE, {"format": "csv"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    content = response.content.decode("utf-8")
+    assert content.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(content.lstrip("\ufeff"))))
+    assert rows[0][0] == "スラッグ"
+    assert len(rows) - 1 == Case.objects.published().count() > 20  # more than one page
+
+
+@pytest.mark.parametrize(
+    ("query", "slug"),
+    [("ＫＡＢＵＬＥＴ", "wajima-kabulet"), ("kabulet", "wajima-kabulet"), ("厚真", "meets")],
+)
+def test_search_normalises_width_and_case(client, query, slug):
+    assert slug in all_slugs(client, [("q", query)])
+
+
+@pytest.mark.parametrize("word", ["交通", "医療", "森林"])
+def test_two_character_words_find_cases(client, word):
+    found = all_slugs(client, [("q", word)])
+    assert found
+    for slug in found:
+        case = Case.objects.get(slug=slug)
+        assert word in case.search_text
+
+
+def test_search_highlights_the_matching_passage(client):
+    response = client.get(BROWSE, {"q": "交通"})
+    assert "<mark>交通</mark>" in response.content.decode()
+
+
+def test_relevance_puts_title_matches_first(client):
+    data = browse_json(client, [("q", "交通")])
+    titles = [item["title"] for item in data["results"]]
+    in_title = [("交通" in t) for t in titles]
+    assert in_title == sorted(in_title, reverse=True)
+
+
+@pytest.mark.parametrize("sort", ["title", "population", "-population", "-latest_source"])
+def test_sorts(client, sort):
+    data = browse_json(client, [("sort", sort)])
+    assert data["count"] > 0
+    if sort in ("population", "-population"):
+        populations = [Case.objects.get(slug=item["slug"]).population for item in data["results"]]
+        known = [p for p in populations if p is not None]
+        assert known == sorted(known, reverse=sort.startswith("-"))
+
+
+def test_pagination_and_absurd_page_numbers(client):
+    total = Case.objects.published().count()
+    last = (total + 19) // 20
+    response = client.get(BROWSE, {"page": "999999"})
+    assert response.status_code == 200
+    assert response.context["page_obj"].number == last
+    assert "ページはないため" in response.content.decode()
+    response = client.get(BROWSE, {"page": "abc"})
+    assert response.status_code == 200
+    assert response.context["page_obj"].number == 1
+    assert client.get(BROWSE, {"page": "-3"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"type": "nonsense"},
+        {"type": ["commons", "commons", "zzz"]},
+        {"q": "x" * 10_000},
+        {"q": "交通\x00\x1f\u202e"},
+        {"q": '<script>alert("x")</script>'},
+        {"sort": "drop table"},
+        {"pref": "99", "pop": "<b>"},
+        {"format": "xml"},
+    ],
+    ids=["unknown", "repeated", "huge", "control", "markup", "sort", "values", "format"],
+)
+def test_bad_input_gives_a_normal_page(client, params):
+    response = client.get(BROWSE, params)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<script>alert" not in body
+    assert "<b>" not in body
+
+
+def test_unknown_values_are_explained(client):
+    response = client.get(BROWSE, {"type": ["commons", "zzz"]})
+    body = response.content.decode()
+    assert "zzz という値はないため、無視しました" in body
+    assert response.context["paginator"].count == browse_json(client, {"type": "commons"})["count"]
+
+
+def test_malformed_query_string_does_not_fail(client):
+    response = client.get(BROWSE + "?type=%ZZ&&=&q=%E3%81")
+    assert response.status_code == 200
+
+
+def test_active_filters_have_removal_links(client):
+    response = client.get(BROWSE, {"type": "commons", "q": "交通"})
+    body = response.content.decode()
+    assert "すべて解除" in body
+    assert 'href="?q=%E4%BA%A4%E9%80%9A"' in body  # removing the type keeps the query
+
+
+def test_htmx_request_gets_the_partial(client):
+    response = client.get(BROWSE, {"type": "commons"}, headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert 'id="browse"' in body
+    assert "<html" not in body
+
+
+def test_browse_query_budget(client, django_assert_max_num_queries):
+    params = [(f.param, v) for f, v in (
+        (FACETS[0], "commons"), (FACETS[0], "local_firm"), (FACETS[2], "transport-redesign"),
+        (FACETS[3], "chubu"), (FACETS[10], "domestic"),
+    )] + [("q", "交通"), ("sort", "-population")]  # fmt: skip
+    with django_assert_max_num_queries(12):
+        client.get(BROWSE, params)
+    with django_assert_max_num_queries(12):
+        client.get(BROWSE)
+    with django_assert_max_num_queries(12):
+        client.get(BROWSE, {"format": "json"})
+
+
+def test_every_published_case_page_renders_within_budget(client, django_assert_max_num_queries):
+    for case in Case.objects.published():
+        with django_assert_max_num_queries(10):
+            response = client.get(case.get_absolute_url())
+        assert response.status_code == 200, case.slug
+        body = response.content.decode()
+        assert case.title in body.replace("&amp;", "&").replace("&#x27;", "'").replace(
+            "&quot;", '"'
+        )
+        assert "引用表記" in body
+
+
+def test_detail_page_shows_each_document_and_both_figures(client):
+    body = client.get(reverse("cases:case_detail", args=["local-energy"])).content.decode()
+    assert "2025年 地域生活圏" in body
+    assert "2022年 地域生活圏" in body
+    assert "14.6万人" in body
+
+
+def test_detail_json(client):
+    response = client.get(reverse("cases:case_detail", args=["meets"]), {"format": "json"})
+    data = json.loads(response.content)
+    assert data["slug"] == "meets"
+    assert data["citations"][0]["source"] == "2025-report"
+
+
+def test_unknown_case_is_404(client):
+    assert client.get(reverse("cases:case_detail", args=["no-such-case"])).status_code == 404
+
+
+def test_every_organisation_page_renders(client, django_assert_max_num_queries):
+    for organization in Organization.objects.all():
+        with django_assert_max_num_queries(6):
+            response = client.get(organization.get_absolute_url())
+        assert response.status_code == 200, organization.name
+
+
+def test_browse_url_roundtrips_through_urlencode(client):
+    query = urlencode([("type", "commons"), ("type", "local_firm")])
+    response = client.get(f"{BROWSE}?{query}")
+    assert response.context["querystring_without_page"] == query

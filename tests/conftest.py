@@ -1,0 +1,17 @@
+import io
+
+import pytest
+from django.core.management import call_command
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the curated catalogue once into the test database; each test rolls back on top."""
+    with django_db_blocker.unblock():
+        call_command("load_catalogue", stdout=io.StringIO())
+
+
+def pytest_collection_modifyitems(items):
+    # Browser tests use a live server, whose database flush would empty the shared catalogue
+    # for the tests after them: run them last.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

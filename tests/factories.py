@@ -1,0 +1,105 @@
+import factory
+
+from cases.models import (
+    Actor,
+    Case,
+    Citation,
+    KeyFigure,
+    Municipality,
+    Organization,
+    Place,
+    SourceDocument,
+    Theme,
+)
+
+
+class SourceDocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SourceDocument
+        django_get_or_create = ["key"]
+
+    key = factory.Sequence(lambda n: f"test-source-{n}")
+    title = factory.Sequence(lambda n: f"試験用資料{n}")
+    short_title = factory.Sequence(lambda n: f"試験資料{n}")
+    issuer = "試験発行者"
+    year = 2024
+
+
+class ThemeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Theme
+
+    key = factory.Sequence(lambda n: f"test-theme-{n}")
+    name = factory.Sequence(lambda n: f"試験テーマ{n}")
+    short_name = factory.Sequence(lambda n: f"テーマ{n}")
+    origin = Theme.Origin.CATALOGUE
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"試験組織{n}株式会社")
+    kind = Organization.Kind.COMPANY
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Case
+        skip_postgeneration_save = True
+
+    slug = factory.Sequence(lambda n: f"test-case-{n}")
+    title = factory.Sequence(lambda n: f"試験事例{n}")
+    summary = "試験用の要約。"
+    status = Case.Status.PUBLISHED
+
+    @factory.post_generation
+    def themes(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.themes.set(extracted)
+
+
+class PlaceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Place
+
+    case = factory.SubFactory(CaseFactory)
+    kind = Place.Kind.MUNICIPALITY
+    municipality = factory.LazyFunction(lambda: Municipality.objects.get(lg_code="015814"))
+    name = factory.LazyAttribute(lambda place: place.municipality.name)
+
+
+class CitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Citation
+
+    case = factory.SubFactory(CaseFactory)
+    source = factory.SubFactory(SourceDocumentFactory)
+    section = "1.(1)"
+
+
+class ActorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Actor
+
+    case = factory.SubFactory(CaseFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    role = Actor.Role.OPERATOR
+    source = factory.SubFactory(SourceDocumentFactory)
+    section = "1.(1)"
+
+
+class KeyFigureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = KeyFigure
+
+    case = factory.SubFactory(CaseFactory)
+    kind = KeyFigure.Kind.POPULATION
+    label = "人口"
+    qualifier = "約"
+    value = "4"
+    unit = "千人"
+    as_printed = "約4千人"
+    undated = True
+    source = factory.SubFactory(SourceDocumentFactory)
+    section = "1.(1)"
