@@ -1,0 +1,157 @@
+"""Journeys through the public site in a real Chromium, with and without JavaScript."""
+
+import io
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from cases.models import Case
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls made here are still
+# ordinary synchronous ones.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        message = "Browser tests need Debian's Chromium: apt-get install chromium fonts-noto-cjk"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def site(live_server):
+    # A previous live-server test flushes the database when it ends.
+    if not Case.objects.exists():
+        call_command("load_catalogue", stdout=io.StringIO())
+    return live_server.url
+
+
+def result_count(page):
+    text = page.locator("#result-count").inner_text()
+    return int(re.match(r"(\d+)件", text).group(1))
+
+
+def check_accessibility(page):
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    violations = [(v["id"], v["help"], len(v["nodes"])) for v in results.response["violations"]]
+    assert violations == [], page.url
+
+
+def screenshot(page, name):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_journey_with_javascript(browser, site):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{site}/cases/")
+    everything = result_count(page)
+
+    page.get_by_label(re.compile(r"^共同体（コモンズ）形成型")).check()
+    page.wait_for_url(re.compile(r"type=commons"))
+    page.wait_for_function(
+        f"!document.querySelector('#result-count').innerText.startsWith('{everything}件')"
+    )
+    by_type = result_count(page)
+    assert 0 < by_type < everything
+
+    page.locator("fieldset", has_text="出典資料").get_by_role("checkbox").first.check()
+    page.wait_for_url(re.compile(r"type=commons.*source=|source=.*type=commons"))
+    two_facets = result_count(page)
+    assert 0 < two_facets <= by_type
+    chips = page.locator(".active-filters .chip")
+    assert chips.count() == 2
+    check_accessibility(page)
+    screenshot(page, "browse-filtered-1280")
+
+    page.get_by_role("link", name="すべて解除").click()
+    page.wait_for_url(f"{site}/cases/")
+    page.locator("#q").fill("交通")
+    page.locator("#q").press("Enter")
+    page.wait_for_url(re.compile(r"q=%E4%BA%A4%E9%80%9A"))
+    page.locator("mark", has_text="交通").first.wait_for()
+    searched_url = page.url
+    searched = result_count(page)
+    assert searched > 0
+
+    page.locator(".case-card h3 a").first.click()
+    page.wait_for_url(re.compile(r"/cases/[a-z0-9-]+/$"))
+    assert page.locator("h1").inner_text()
+    assert page.get_by_text("引用表記").first.is_visible()
+    check_accessibility(page)
+    screenshot(page, "detail-1280")
+
+    page.go_back()
+    page.wait_for_url(searched_url)
+    assert page.locator("#q").input_value() == "交通"
+    assert result_count(page) == searched
+    page.close()
+
+
+def test_journey_without_javascript(browser, site):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    page.goto(f"{site}/cases/")
+    everything = result_count(page)
+    page.get_by_label(re.compile(r"^共同体（コモンズ）形成型")).check()
+    page.get_by_label(re.compile(r"^地場企業牽引型")).check()
+    page.get_by_role("button", name="この条件で絞り込む").click()
+    page.wait_for_url(re.compile(r"type=commons&type=local_firm"))
+    both = result_count(page)
+    assert 0 < both < everything
+    screenshot(page, "browse-filtered-375")
+
+    page.locator("#q").fill("森林")
+    page.get_by_role("button", name="この条件で絞り込む").click()
+    page.wait_for_url(re.compile(r"q=%E6%A3%AE%E6%9E%97"))
+    filtered_url = page.url
+
+    page.goto(f"{site}/cases/")
+    page.locator(".case-card h3 a").first.click()
+    page.wait_for_url(re.compile(r"/cases/[a-z0-9-]+/$"))
+    screenshot(page, "detail-375")
+    page.go_back()
+    page.goto(filtered_url)
+    assert page.locator("#q").input_value() == "森林"
+    assert page.get_by_label(re.compile(r"^共同体（コモンズ）形成型")).is_checked()
+    context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_home_is_accessible(browser, site, width):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(f"{site}/")
+    assert page.locator("h1").inner_text() == "地域づくりの事例を、出典とともに"
+    check_accessibility(page)
+    screenshot(page, f"home-{width}")
+    page.goto(f"{site}/cases/?type=commons&theme=mutual-aid")
+    check_accessibility(page)
+    page.close()
