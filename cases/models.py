@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -318,23 +319,29 @@ OUTLINE_RELATIONS = ("challenges", "points", "milestones")
 
 def case_outline(case):
     """Return the case's challenges, points and milestones, fetched in one UNION query."""
-    blank_int = models.Value(None, output_field=models.IntegerField())
-    blank_text = models.Value("", output_field=models.CharField())
+    integer, text = models.IntegerField(), models.TextField()
 
-    def rows(model, kind, **columns):
-        values = {
-            "o_kind": models.Value(kind, output_field=models.CharField()),
-            "o_point": columns.get("point", blank_int),
-            "o_year": columns.get("year", blank_int),
-            "o_month": columns.get("month", blank_int),
-            "o_date": columns.get("date", blank_text),
-            "o_body": columns["body"],
-            "o_source": models.F("source__short_title"),
-            "o_section": models.F("section"),
-            "o_position": models.F("position"),
-            "o_id": models.F("id"),
-        }
-        return model.objects.filter(case=case).order_by().values(**values)
+    def column(expression, field):
+        # Every column an explicit cast, so that the three SELECTs line up by position and type.
+        return Cast(expression, output_field=field)
+
+    def rows(model, kind, point=None, year=None, month=None, date="", *, body):
+        return (
+            model.objects.filter(case=case)
+            .order_by()
+            .values(
+                o_kind=column(models.Value(kind), text),
+                o_point=column(point or models.Value(None), integer),
+                o_year=column(year or models.Value(None), integer),
+                o_month=column(month or models.Value(None), integer),
+                o_date=column(date or models.Value(""), text),
+                o_body=column(body, text),
+                o_source=column(models.F("source__short_title"), text),
+                o_section=column(models.F("section"), text),
+                o_position=column(models.F("position"), integer),
+                o_id=column(models.F("id"), integer),
+            )
+        )
 
     query = rows(Challenge, "challenges", body=models.F("text")).union(
         rows(CasePoint, "points", point=models.F("point"), body=models.F("text")),
