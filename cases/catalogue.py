@@ -711,7 +711,12 @@ class _Loader:
                 case=case, position=index, kind=_text(row.get("kind")), name=_text(row.get("name"))
             )
             if row.get("lg_code"):
-                code = str(row["lg_code"]).zfill(6)
+                if not isinstance(row["lg_code"], str):
+                    # YAML reads 012025 as an octal number: codes must be quoted.
+                    raise FixtureError(
+                        path, row_label, "lg_code must be quoted text, e.g. '015814'"
+                    )
+                code = row["lg_code"]
                 place.municipality = Municipality.objects.filter(lg_code=code).first()
                 if place.municipality is None:
                     raise FixtureError(path, row_label, f"no municipality has the LG code {code}")

@@ -142,8 +142,23 @@ def break_case(directory, slug, mutate):
             "時点の記載なし",
         ),
         (lambda r: r.update(colour="red"), "unknown field(s): colour"),
+        (
+            lambda r: r["places"].append(
+                {"kind": "municipality", "name": "八進数", "lg_code": 12025}
+            ),
+            "lg_code must be quoted",
+        ),
     ],
-    ids=["lg-code", "organisation", "choice", "source", "year", "undated", "unknown-field"],
+    ids=[
+        "lg-code",
+        "organisation",
+        "choice",
+        "source",
+        "year",
+        "undated",
+        "unknown-field",
+        "octal",
+    ],
 )
 def test_a_broken_case_names_file_and_record_and_changes_nothing(fixtures_copy, mutate, message):
     # Change a case that loads before the broken one, so a partial load would show.
