@@ -2,7 +2,8 @@
 
 from decimal import Decimal
 
-from django.db import models
+from django.contrib.postgres.fields import ArrayField
+from django.db import connections, models
 from django.db.models import Q
 from django.db.models.functions import Cast
 from django.urls import reverse
@@ -24,6 +25,16 @@ def year_range_q(field):
 
 def month_range_q(field):
     return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": 1, f"{field}__lte": 12})
+
+
+def query_ngrams(words):
+    """Return the grams kokudo_ngrams() must hold for text containing every word."""
+    grams = set()
+    for word in words:
+        if len(word) == 1:
+            grams.add(word)
+        grams.update(word[i : i + 2] for i in range(len(word) - 1))
+    return grams
 
 
 # Reference data ------------------------------------------------------------------------------
@@ -296,8 +307,19 @@ class CaseQuerySet(models.QuerySet):
 
     def search(self, query):
         """Keep cases whose indexed text contains every word of the query."""
+        words = normalize(query).split()
         qs = self
-        for word in normalize(query).split():
+        if words and connections[self.db].vendor == "postgresql":
+            # Narrow through the n-gram index (migration 0003); the substring test below
+            # then keeps exactly the cases that contain each word.
+            qs = qs.alias(
+                search_ngrams=models.Func(
+                    "search_text",
+                    function="kokudo_ngrams",
+                    output_field=ArrayField(models.TextField()),
+                )
+            ).filter(search_ngrams__contains=sorted(query_ngrams(words)))
+        for word in words:
             qs = qs.filter(search_text__contains=word)
         return qs
 
