@@ -6,7 +6,7 @@ POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 # Local runs and tests use the development settings; production sets SECRET_KEY itself.
 DEV_ENV := DEBUG=1
 
-.PHONY: install run serve test test-postgres lint format check load export bench clean
+.PHONY: install run serve test test-postgres lint format check load export bench loadtest clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,3 +51,8 @@ export: install
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+
+## Bounded load test on loopback (gunicorn + locust, 50 clients, 60 s) against the bench database.
+loadtest: install
+	$(PY) -m pip install --quiet -e ".[load]"
+	loadtest/run.sh
