@@ -1,5 +1,6 @@
 """The catalogue's domain: case studies, the documents they come from, and what they involve."""
 
+import uuid
 from decimal import Decimal
 
 from django.contrib.postgres.fields import ArrayField
@@ -508,6 +509,34 @@ class Case(models.Model):
             CaseFacet(case=self, facet=facet, value=value)
             for facet, value in sorted(set(facet_values_for(self)))
         )
+        CatalogueVersion.bump()
+
+
+class CatalogueVersion(models.Model):
+    """A token that changes whenever published cases or their facets change.
+
+    Each process keeps an in-memory facet index (cases.facet_index) and rebuilds it when the
+    token differs from the one it was built at. A random token, not a counter, so that a
+    rolled-back transaction also returns to a token that matches its data.
+    """
+
+    token = models.CharField(max_length=32)
+
+    def __str__(self):
+        return self.token
+
+    @classmethod
+    def current(cls):
+        token = cls.objects.filter(pk=1).values_list("token", flat=True).first()
+        if token is None:
+            token = cls.objects.get_or_create(pk=1, defaults={"token": uuid.uuid4().hex})[0].token
+        return token
+
+    @classmethod
+    def bump(cls):
+        updated = cls.objects.filter(pk=1).update(token=uuid.uuid4().hex)
+        if not updated:
+            cls.objects.get_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
 
 
 class CaseFacet(models.Model):

@@ -9,14 +9,14 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, TemplateView
 
 from . import catalogue
-from .facets import FACETS, FACETS_BY_PARAM, build_facets, dynamic_labels, facet_counts
+from .facet_index import current_index
+from .facets import FACETS, FACETS_BY_PARAM, FacetCounts, build_facets, dynamic_labels
 from .filters import MAX_QUERY_LENGTH, CaseFilterSet
 from .models import (
     DETAIL_RELATIONS,
     OUTLINE_RELATIONS,
     Actor,
     Case,
-    CaseFacet,
     Organization,
     SourceDocument,
     case_outline,
@@ -32,32 +32,23 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        published = Case.objects.published()
-        counts = {
-            (facet, value): n
-            for facet, value, n in CaseFacet.objects.filter(
-                case__in=published.values("pk"), facet__in=["type", "theme", "region", "source"]
-            )
-            .values_list("facet", "value")
-            .annotate(n=Count("case_id"))
-            .order_by()
-        }
+        index = current_index()
         labels = dynamic_labels()
 
         def entries(param):
             return [
-                {"value": value, "label": label, "count": counts[(param, value)]}
+                {"value": value, "label": label, "count": index.count(param, value)}
                 for value, label in FACETS_BY_PARAM[param].options(labels)
-                if counts.get((param, value))
+                if index.count(param, value)
             ]
 
         context.update(
-            case_count=published.count(),
+            case_count=len(index.ids),
             types=entries("type"),
             themes=entries("theme"),
             regions=entries("region"),
             sources=[
-                {"source": source, "count": counts.get(("source", source.key), 0)}
+                {"source": source, "count": index.count("source", source.key)}
                 for source in SourceDocument.objects.order_by("year", "key")
             ],
         )
@@ -83,13 +74,20 @@ class CaseListView(ListView):
 
     def get(self, request, *args, **kwargs):
         self.labels = dynamic_labels()
-        self.filterset = CaseFilterSet(
+        self.filterset = fs = CaseFilterSet(
             request.GET, queryset=Case.objects.published(), labels=self.labels, request=request
+        )
+        self.results, self.counts = current_index().select(
+            fs.selected_facets(), fs.query, fs.sort_key
         )
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return self.filterset.qs.for_listing()
+        """The matching cases, in display order, from the in-memory facet index.
+
+        self.filterset.qs expresses the same selection in SQL; the tests hold the two equal.
+        """
+        return self.results
 
     def paginate_queryset(self, queryset, page_size):
         paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)
@@ -115,8 +113,7 @@ class CaseListView(ListView):
         context = super().get_context_data(**kwargs)
         fs = self.filterset
         selected = fs.selected_facets()
-        counts = facet_counts(fs.searched(), selected)
-        facets = build_facets(counts, selected, self.labels)
+        facets = build_facets(FacetCounts(self.counts), selected, self.labels)
         context.update(
             filterset=fs,
             query=fs.query,
@@ -237,8 +234,20 @@ class CaseListView(ListView):
             "notices": context["notices"],
         }
 
+    @staticmethod
+    def cases_in_batches(ids, size=500):
+        for start in range(0, len(ids), size):
+            batch = ids[start : start + size]
+            cases = (
+                Case.objects.filter(pk__in=batch)
+                .for_listing()
+                .prefetch_related("citations__source")
+                .in_bulk()
+            )
+            yield from (cases[case_id] for case_id in batch)
+
     def as_csv(self):
-        cases = self.get_queryset().prefetch_related("citations__source")
+        ids = self.results.ids()
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(
@@ -255,7 +264,7 @@ class CaseListView(ListView):
                 "出典",
             ]
         )
-        for case in cases:
+        for case in self.cases_in_batches(ids):
             writer.writerow(
                 [
                     case.slug,

@@ -46,7 +46,9 @@ def test_home_page(client):
 
 
 def test_browse_lists_published_cases_only(client):
-    Case.objects.filter(slug="meets").update(status=Case.Status.DRAFT)
+    case = Case.objects.get(slug="meets")
+    case.status = Case.Status.DRAFT
+    case.save()
     data = browse_json(client, [])
     assert data["count"] == Case.objects.published().count()
     assert "meets" not in all_slugs(client, [])

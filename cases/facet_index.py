@@ -1,0 +1,212 @@
+"""Count and page browse results from in-memory bitsets, so browsing stays fast at any size.
+
+Every published case gets a bit position (its rank by title). For each facet value the index
+holds a Python int whose set bits are the cases with that value; counting the cases of a
+selection is then an AND and a popcount. The index is built from the CaseFacet rows once per
+process and rebuilt when the catalogue's version token changes (see CatalogueVersion).
+
+The SQL path (CaseFilterSet.qs) gives the same results and stays the reference: the tests
+compare the two.
+"""
+
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Value
+from django.db.models.functions import StrIndex
+
+from .facets import FACETS
+from .models import Case, CaseFacet, CatalogueVersion
+from .text import normalize
+
+SEARCH_CACHE_SIZE = 256
+
+
+def positions_to_bits(positions, size):
+    buffer = bytearray((size + 7) // 8)
+    for position in positions:
+        buffer[position >> 3] |= 1 << (position & 7)
+    return int.from_bytes(buffer, "little")
+
+
+@dataclass
+class FacetIndex:
+    version: str
+    ids: list  # case ids; a case's position is its rank by title
+    bits: dict  # (facet, value) -> int
+    by_facet: dict  # facet -> [(value, int)]
+    orders: dict  # sort key -> positions in that order
+    searches: OrderedDict = field(default_factory=OrderedDict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def all_bits(self):
+        return (1 << len(self.ids)) - 1
+
+    @classmethod
+    def build(cls, version):
+        rows = list(
+            Case.objects.published()
+            .order_by("title", "pk")
+            .values_list("pk", "population", "latest_source_year")
+        )
+        ids = [row[0] for row in rows]
+        position = {case_id: index for index, case_id in enumerate(ids)}
+        grouped = defaultdict(list)
+        facet_rows = CaseFacet.objects.filter(case__status=Case.Status.PUBLISHED).values_list(
+            "case_id", "facet", "value"
+        )
+        for case_id, facet, value in facet_rows.iterator(chunk_size=10_000):
+            grouped[(facet, value)].append(position[case_id])
+        bits = {key: positions_to_bits(found, len(ids)) for key, found in grouped.items()}
+        by_facet = defaultdict(list)
+        for (facet, value), facet_bits in bits.items():
+            by_facet[facet].append((value, facet_bits))
+        known = [(index, row) for index, row in enumerate(rows) if row[1] is not None]
+        unknown = [index for index, row in enumerate(rows) if row[1] is None]
+        orders = {
+            # Cases without a stated population come last either way, as in SQL (nulls last).
+            "population": [i for i, _ in sorted(known, key=lambda item: item[1][1])] + unknown,
+            "-population": [i for i, _ in sorted(known, key=lambda item: -item[1][1])] + unknown,
+            "-latest_source": sorted(range(len(rows)), key=lambda i: -(rows[i][2] or 0)),
+        }
+        return cls(version=version, ids=ids, bits=bits, by_facet=dict(by_facet), orders=orders)
+
+    def count(self, facet, value):
+        return self.bits.get((facet, value), 0).bit_count()
+
+    # Selections ------------------------------------------------------------------------------
+
+    def facet_mask(self, facet, values):
+        mask = 0
+        for value in values:
+            mask |= self.bits.get((facet, value), 0)
+        return mask
+
+    def search_mask(self, query):
+        """Return the bits of the cases matching query, and their relevance order."""
+        with self.lock:
+            if query in self.searches:
+                self.searches.move_to_end(query)
+                return self.searches[query]
+        first_word = normalize(query).split()[0]
+        matches = (
+            Case.objects.published()
+            .search(query)
+            .annotate(rank=StrIndex("search_text", Value(first_word)))
+            .values_list("pk", "rank")
+        )
+        position = self.position
+        # Earlier hits rank higher (the indexed text starts with the title); ties by title.
+        ranked = sorted((rank, position[pk]) for pk, rank in matches if pk in position)
+        result = (positions_to_bits((p for _, p in ranked), len(self.ids)), [p for _, p in ranked])
+        with self.lock:
+            self.searches[query] = result
+            while len(self.searches) > SEARCH_CACHE_SIZE:
+                self.searches.popitem(last=False)
+        return result
+
+    @property
+    def position(self):
+        if not hasattr(self, "_position"):
+            self._position = {case_id: index for index, case_id in enumerate(self.ids)}
+        return self._position
+
+    def select(self, selected, query, sort):
+        """Return the results and facet counts of a browse request."""
+        base = self.all_bits
+        relevance = None
+        if query:
+            base, relevance = self.search_mask(query)
+        masks = {
+            facet: self.facet_mask(facet, values) for facet, values in selected.items() if values
+        }
+        result = base
+        for mask in masks.values():
+            result &= mask
+        counts = {}
+        for facet in FACETS:
+            others = base
+            for other, mask in masks.items():
+                if other != facet.param:
+                    others &= mask
+            for value, bits in self.by_facet.get(facet.param, ()):
+                count = (bits & others).bit_count()
+                if count:
+                    counts[(facet.param, value)] = count
+        if sort == "relevance" and relevance is not None:
+            order = relevance
+        else:
+            order = self.orders.get(sort)  # None: title order, which is bit order
+        return IndexedResults(self, result, order), counts
+
+
+class IndexedResults(Sequence):
+    """The matching cases in display order, fetched from the database a page at a time."""
+
+    def __init__(self, index, bits, order):
+        self.index, self.bits, self.order = index, bits, order
+        self._flags = None
+        self._count = bits.bit_count()
+
+    def __len__(self):
+        return self._count
+
+    def count(self, value=None):
+        return self._count if value is None else super().count(value)
+
+    @property
+    def flags(self):
+        # One character per position, "1" where the case matches.
+        if self._flags is None:
+            self._flags = bin(self.bits)[2:][::-1]
+        return self._flags
+
+    def positions(self):
+        flags = self.flags
+        if self.order is None:
+            position = flags.find("1")
+            while position != -1:
+                yield position
+                position = flags.find("1", position + 1)
+        else:
+            size = len(flags)
+            for position in self.order:
+                if position < size and flags[position] == "1":
+                    yield position
+
+    def ids(self, start=0, stop=None):
+        found = []
+        for index, position in enumerate(self.positions()):
+            if stop is not None and index >= stop:
+                break
+            if index >= start:
+                found.append(self.index.ids[position])
+        return found
+
+    def __getitem__(self, item):
+        if isinstance(item, slice):
+            start, stop, _ = item.indices(self._count)
+            ids = self.ids(start, stop)
+            cases = Case.objects.filter(pk__in=ids).for_listing().in_bulk()
+            return [cases[case_id] for case_id in ids if case_id in cases]
+        return self[item : item + 1][0]
+
+
+_current = None
+_build_lock = threading.Lock()
+
+
+def current_index():
+    """Return the index for the catalogue as it is now (one query to read its version)."""
+    global _current
+    version = CatalogueVersion.current()
+    index = _current
+    if index is None or index.version != version:
+        with _build_lock:
+            if _current is None or _current.version != version:
+                _current = FacetIndex.build(version)
+            index = _current
+    return index

@@ -1,0 +1,70 @@
+"""The in-memory facet index gives exactly what the SQL path gives."""
+
+import pytest
+from django.http import QueryDict
+
+from cases.facet_index import FacetIndex, current_index
+from cases.facets import dynamic_labels, facet_counts
+from cases.filters import CaseFilterSet
+from cases.models import Case, CatalogueVersion
+from tests.factories import CaseFactory
+
+pytestmark = pytest.mark.django_db
+
+SELECTIONS = [
+    "",
+    "type=commons&type=local_firm",
+    "theme=transport-redesign&scope=domestic",
+    "region=chubu&org=municipality",
+    "q=交通",
+    "q=交通&type=industrial_innovation&sort=-population",
+    "q=地域&sort=relevance",
+    "sort=population",
+    "sort=-latest_source&source=2022-slides",
+    "pop=lt10k&pop=gte300k",
+    "funding=equity&infra=digital_platform",
+]
+
+
+@pytest.mark.parametrize("query_string", SELECTIONS)
+def test_index_equals_sql(query_string):
+    fs = CaseFilterSet(
+        QueryDict(query_string), queryset=Case.objects.published(), labels=dynamic_labels()
+    )
+    results, counts = current_index().select(fs.selected_facets(), fs.query, fs.sort_key)
+    sql_ids = list(fs.qs.values_list("pk", flat=True))
+    assert results.ids() == sql_ids
+    assert len(results) == len(sql_ids)
+    assert counts == facet_counts(fs.searched(), fs.selected_facets()).counts
+    page = results[0:20]
+    assert [case.pk for case in page] == sql_ids[:20]
+
+
+def test_index_follows_changes():
+    before = current_index()
+    assert current_index() is before  # unchanged catalogue: the same index
+    case = CaseFactory(title="索引の更新を試す事例")
+    case.refresh_index()
+    after = current_index()
+    assert after is not before
+    assert case.pk in after.ids
+    Case.objects.filter(pk=case.pk).update(status=Case.Status.DRAFT)
+    CatalogueVersion.bump()
+    assert case.pk not in current_index().ids
+
+
+def test_publishing_through_save_bumps_the_version():
+    token = CatalogueVersion.current()
+    case = Case.objects.get(slug="meets")
+    case.status = Case.Status.DRAFT
+    case.save()
+    assert CatalogueVersion.current() != token
+
+
+def test_empty_catalogue():
+    Case.objects.all().delete()
+    index = FacetIndex.build(CatalogueVersion.current())
+    results, counts = index.select({}, "", "title")
+    assert len(results) == 0
+    assert results[0:20] == []
+    assert counts == {}
