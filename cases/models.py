@@ -28,6 +28,22 @@ def month_range_q(field):
     return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": 1, f"{field}__lte": 12})
 
 
+def plausible_year(field, name):
+    return models.CheckConstraint(
+        condition=year_range_q(field),
+        name=name,
+        violation_error_message=_("年は1800年から2100年の間で入力してください。"),
+    )
+
+
+def valid_month(field, name):
+    return models.CheckConstraint(
+        condition=month_range_q(field),
+        name=name,
+        violation_error_message=_("月は1から12で入力してください。"),
+    )
+
+
 def query_ngrams(words):
     """Return the grams kokudo_ngrams() must hold for text containing every word."""
     grams = set()
@@ -788,16 +804,8 @@ class Funding(CaseRow):
                 name="funding_amount_non_negative",
                 violation_error_message=_("金額は0以上で入力してください。"),
             ),
-            models.CheckConstraint(
-                condition=year_range_q("year"),
-                name="funding_year_plausible",
-                violation_error_message=_("年は1800年から2100年の間で入力してください。"),
-            ),
-            models.CheckConstraint(
-                condition=month_range_q("month"),
-                name="funding_month_valid",
-                violation_error_message=_("月は1から12で入力してください。"),
-            ),
+            plausible_year("year", "funding_year_plausible"),
+            valid_month("month", "funding_month_valid"),
         ]
 
     def __str__(self):
@@ -892,16 +900,8 @@ class KeyFigure(CaseRow):
                 name="key_figure_value_non_negative",
                 violation_error_message=_("数値は0以上で入力してください。"),
             ),
-            models.CheckConstraint(
-                condition=year_range_q("as_of_year"),
-                name="key_figure_year_plausible",
-                violation_error_message=_("年は1800年から2100年の間で入力してください。"),
-            ),
-            models.CheckConstraint(
-                condition=month_range_q("as_of_month"),
-                name="key_figure_month_valid",
-                violation_error_message=_("月は1から12で入力してください。"),
-            ),
+            plausible_year("as_of_year", "key_figure_year_plausible"),
+            valid_month("as_of_month", "key_figure_month_valid"),
         ]
 
     def __str__(self):
@@ -947,11 +947,7 @@ class Milestone(CaseRow):
                 name="milestone_year_plausible",
                 violation_error_message=_("年は1800年から2100年の間で入力してください。"),
             ),
-            models.CheckConstraint(
-                condition=month_range_q("month"),
-                name="milestone_month_valid",
-                violation_error_message=_("月は1から12で入力してください。"),
-            ),
+            valid_month("month", "milestone_month_valid"),
         ]
 
     def __str__(self):
