@@ -9,6 +9,9 @@ The SQL path (CaseFilterSet.qs) gives the same results and stays the reference: 
 compare the two.
 """
 
+import functools
+import itertools
+import operator
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
@@ -35,6 +38,8 @@ def positions_to_bits(positions, size):
 class FacetIndex:
     version: str
     ids: list  # case ids; a case's position is its rank by title
+    slugs: list
+    titles: list
     bits: dict  # (facet, value) -> int
     by_facet: dict  # facet -> [(value, int)]
     orders: dict  # sort key -> positions in that order
@@ -50,9 +55,11 @@ class FacetIndex:
         rows = list(
             Case.objects.published()
             .order_by("title", "pk")
-            .values_list("pk", "population", "latest_source_year")
+            .values_list("pk", "population", "latest_source_year", "slug", "title")
         )
         ids = [row[0] for row in rows]
+        slugs = [row[3] for row in rows]
+        titles = [row[4] for row in rows]
         position = {case_id: index for index, case_id in enumerate(ids)}
         grouped = defaultdict(list)
         facet_rows = CaseFacet.objects.filter(case__status=Case.Status.PUBLISHED).values_list(
@@ -72,7 +79,40 @@ class FacetIndex:
             "-population": [i for i, _ in sorted(known, key=lambda item: -item[1][1])] + unknown,
             "-latest_source": sorted(range(len(rows)), key=lambda i: -(rows[i][2] or 0)),
         }
-        return cls(version=version, ids=ids, bits=bits, by_facet=dict(by_facet), orders=orders)
+        return cls(
+            version=version,
+            ids=ids,
+            slugs=slugs,
+            titles=titles,
+            bits=bits,
+            by_facet=dict(by_facet),
+            orders=orders,
+        )
+
+    def has(self, facet, value, case_id):
+        position = self.position.get(case_id)
+        return position is not None and bool(self.bits.get((facet, value), 0) >> position & 1)
+
+    def sharing(self, facet, values, at_least, exclude, limit):
+        """Return up to limit case ids sharing the most of values (at least at_least of them)."""
+        masks = [self.bits.get((facet, value), 0) for value in values]
+        excluded = self.position.get(exclude)
+        found = []
+        for shared in range(len(masks), at_least - 1, -1):
+            level = 0
+            for combination in itertools.combinations(masks, shared):
+                level |= functools.reduce(operator.and_, combination)
+            if excluded is not None:
+                level &= ~(1 << excluded)
+            flags = bin(level)[2:][::-1]
+            position = flags.find("1")
+            while position != -1 and len(found) < limit:
+                if self.ids[position] not in {case_id for case_id, _ in found}:
+                    found.append((self.ids[position], shared))
+                position = flags.find("1", position + 1)
+            if len(found) >= limit:
+                break
+        return found
 
     def count(self, facet, value):
         return self.bits.get((facet, value), 0).bit_count()
@@ -199,10 +239,13 @@ _current = None
 _build_lock = threading.Lock()
 
 
-def current_index():
-    """Return the index for the catalogue as it is now (one query to read its version)."""
+def current_index(version=None):
+    """Return the index for the catalogue as it is now.
+
+    Reading the version costs a query, unless the caller already fetched it.
+    """
     global _current
-    version = CatalogueVersion.current()
+    version = version or CatalogueVersion.current()
     index = _current
     if index is None or index.version != version:
         with _build_lock:

@@ -549,6 +549,11 @@ class CatalogueVersion(models.Model):
         return token
 
     @classmethod
+    def subquery(cls):
+        """The token as an expression, to fetch it along with another query."""
+        return models.Subquery(cls.objects.filter(pk=1).values("token")[:1])
+
+    @classmethod
     def bump(cls):
         updated = cls.objects.filter(pk=1).update(token=uuid.uuid4().hex)
         if not updated:

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.test.utils import override_settings
 
+from . import models as catalogue_models
 from .facets import POPULATION_BANDS, Scope
 from .models import (
     Actor,
@@ -249,7 +250,10 @@ def load_vocabulary(seed=0):
     fragments = []
     for case in cases:
         fragments += [
-            p.strip() for p in _TITLE_SPLIT.split(case.title) if 3 <= len(p.strip()) <= 40
+            piece.strip()
+            for piece in _TITLE_SPLIT.split(case.title)
+            # Keep what a case does (公共交通の再構築), not where (長野県塩尻市).
+            if 3 <= len(piece.strip()) <= 40 and piece.strip()[-1] not in "市町村区県都府道"
         ]
     organization_names = Organization.objects.exclude(
         slug__startswith=ORGANIZATION_SLUG_PREFIX
@@ -362,7 +366,13 @@ def ensure_organizations(vocabulary, size, seed=0, batch_size=DEFAULT_BATCH_SIZE
     places = [_strip_municipality_suffix(m.name) for m in vocabulary.municipalities]
     created = []
     number = len(existing)
+    attempts = 0
     while len(created) < missing:
+        attempts += 1
+        if attempts > 100 * missing:
+            raise SyntheticDataError(
+                f"Could not make {missing} more distinct organisation names; ask for fewer."
+            )
         kind = kind_choice(rng)
         municipality = rng.choice(vocabulary.municipalities)
         brand = rng.choice(vocabulary.brand_words)
@@ -402,8 +412,34 @@ def ensure_organizations(vocabulary, size, seed=0, batch_size=DEFAULT_BATCH_SIZE
 # Cases -----------------------------------------------------------------------------------------
 
 
+@dataclass
+class _PlannedPlace:
+    place: Place
+    municipality: Municipality | None
+    prefecture: Prefecture | None  # the Place's own prefecture column
+
+
 class _CaseBuilder:
-    """Compose one batch of cases and every row that belongs to them, unsaved."""
+    """Compose one batch of cases and every row that belongs to them, unsaved.
+
+    Rows get plain ids (source_id, organization_id …) rather than related objects, which keeps
+    model construction cheap; their case_id (and a figure's place_id) is filled in by save(),
+    once the cases (and places) have their primary keys.
+    """
+
+    ROW_MODELS = (
+        ("places", Place),
+        ("figures", KeyFigure),
+        ("actors", Actor),
+        ("funding", Funding),
+        ("infrastructure", Infrastructure),
+        ("citations", Citation),
+        ("milestones", Milestone),
+        ("challenges", Challenge),
+        ("points", CasePoint),
+        ("themes", Case.themes.through),
+        ("facets", CaseFacet),
+    )
 
     def __init__(self, vocabulary, organizations, rng):
         self.v = vocabulary
@@ -435,27 +471,18 @@ class _CaseBuilder:
             }.items()
         }
         self.themes, self.theme_cumulative = _weighted(vocabulary.theme_weights)
-        self.prefecture_by_pk = {p.pk: p for p in vocabulary.prefectures}
-        self.rows = {
-            name: []
-            for name in (
-                "places",
-                "figures",
-                "actors",
-                "funding",
-                "infrastructure",
-                "citations",
-                "milestones",
-                "challenges",
-                "points",
-                "themes",
-                "facets",
-            )
-        }
+        self.rows = {name: [] for name, _ in self.ROW_MODELS}
         self.cases = []
+        self.owners = []  # (row, case)
+        self.figure_places = []  # (figure, place)
 
     def count(self, name):
         return self.choose[name](self.rng)
+
+    def add(self, name, case, row):
+        self.rows[name].append(row)
+        self.owners.append((row, case))
+        return row
 
     def text(self, sentences, target):
         if not sentences or target <= 0:
@@ -470,9 +497,9 @@ class _CaseBuilder:
             return "".join(parts[:middle]) + "\n\n" + "".join(parts[middle:])
         return "".join(parts)
 
-    # Places ------------------------------------------------------------------------------------
+    # Places and their population -----------------------------------------------------------------
 
-    def place(self, case, kind, position, used_names):
+    def place(self, kind, position, used_names):
         rng = self.rng
         municipality = prefecture = None
         if kind == Place.Kind.MUNICIPALITY:
@@ -501,17 +528,18 @@ class _CaseBuilder:
         if name in used_names:
             return None
         used_names.add(name)
-        return Place(
-            case=case,
+        place = Place(
             position=position,
             kind=kind,
             name=name,
-            municipality=municipality,
-            prefecture=prefecture,
+            municipality_id=municipality.pk if municipality else None,
+            prefecture_id=prefecture.pk if prefecture else None,
         )
+        return _PlannedPlace(place, municipality, prefecture)
 
-    def population_figure(self, case, place, position, source, section):
-        people = self.v.populations[place.municipality.pk]
+    def population_figure(self, case, planned, position, cited):
+        """人口 of a municipality place, as the reports print it: 約3.2万人, 4.8万人, 約850人."""
+        people = self.v.populations[planned.municipality.pk]
         qualifier = "約" if self.rng.random() < 0.7 else ""
         if people >= 10_000:
             value, unit = round(people / 10_000, 1), "万人"
@@ -519,43 +547,38 @@ class _CaseBuilder:
             value, unit = round(people / 1_000, 1), "千人"
         else:
             value, unit = people, "人"
-        shown = f"{value:g}" if unit != "人" else f"{value:,}"
-        return KeyFigure(
-            case=case,
+        shown = f"{value:,}" if unit == "人" else f"{value:g}"
+        return self.figure(
+            case, planned, position, cited, qualifier, Decimal(f"{value:g}"), unit, shown
+        )
+
+    def district_figure(self, case, planned, position, cited):
+        people = self.rng.randint(100, 5_000)
+        return self.figure(
+            case, planned, position, cited, "約", Decimal(people), "人", f"{people:,}"
+        )
+
+    def figure(self, case, planned, position, cited, qualifier, value, unit, shown):
+        source, section = cited
+        figure = KeyFigure(
             position=position,
-            source=source,
+            source_id=source.pk,
             section=section,
             kind=KeyFigure.Kind.POPULATION,
-            place=place,
             label="人口",
             qualifier=qualifier,
-            value=Decimal(f"{value:g}"),
+            value=value,
             unit=unit,
             as_printed=f"{qualifier}{shown}{unit}",
             undated=True,
         )
+        self.figure_places.append((figure, planned.place))
+        return self.add("figures", case, figure)
 
-    def district_figure(self, case, place, position, source, section):
-        people = self.rng.randint(100, 5_000)
-        return KeyFigure(
-            case=case,
-            position=position,
-            source=source,
-            section=section,
-            kind=KeyFigure.Kind.POPULATION,
-            place=place,
-            label="人口",
-            qualifier="約",
-            value=Decimal(people),
-            unit="人",
-            as_printed=f"約{people:,}人",
-            undated=True,
-        )
-
-    # One case ----------------------------------------------------------------------------------
+    # One case ------------------------------------------------------------------------------------
 
     def add_case(self, slug):
-        rng, v = self.rng, self.v
+        rng = self.rng
         case = Case(
             slug=slug,
             status=Case.Status.PUBLISHED,
@@ -570,12 +593,38 @@ class _CaseBuilder:
             facets.add(("hub", case.hub_type_2019))
 
         themes = set(rng.choices(self.themes, cum_weights=self.theme_cumulative, k=4))
-        themes = list(themes)[: self.count("themes")]
-        for theme in themes:
-            self.rows["themes"].append(Case.themes.through(case=case, theme=theme))
+        for theme in sorted(themes, key=lambda theme: theme.pk)[: self.count("themes")]:
+            self.add("themes", case, Case.themes.through(theme_id=theme.pk))
             facets.add(("theme", theme.key))
 
-        # Citations first: every other row cites one of the case's sources.
+        cited = self.add_citations(case, facets)
+        places = self.add_places(case, cited, facets)
+        actors = self.add_actors(case, cited, facets)
+        self.add_funding(case, cited, actors, facets)
+        infrastructure = self.add_infrastructure(case, cited, places, facets)
+        self.add_outline(case, cited)
+        self.write_texts(case, places, actors)
+
+        # The derived columns, exactly as Case.refresh_index() computes them.
+        parts = [case.title, case.summary, case.description, case.approach]
+        for planned in places:
+            municipality = planned.municipality
+            parts += [
+                planned.place.name,
+                f"{municipality.prefecture.name}{municipality.name}" if municipality else "",
+                planned.prefecture.name if planned.prefecture else "",
+            ]
+        for _, organization in actors:
+            parts += [organization.name, *organization.aliases]
+        parts += [item.name for item in infrastructure]
+        case.search_text = normalize("\n".join(part for part in parts if part))
+        case.latest_source_year = max(source.year for source, _ in cited)
+        for facet, value in sorted(facets):
+            self.add("facets", case, CaseFacet(facet=facet, value=value))
+        self.cases.append(case)
+
+    def add_citations(self, case, facets):
+        """Cite one to three documents; every other row of the case cites one of them."""
         sources = []
         for _ in range(self.count("citations")):
             source = self.count("source")
@@ -583,171 +632,168 @@ class _CaseBuilder:
                 sources.append(source)
         cited = []
         for position, source in enumerate(sources):
-            section = rng.choice(v.sections[source.key])
+            section = self.rng.choice(self.v.sections[source.key])
             cited.append((source, section))
-            note = rng.choice(v.citation_notes) if v.citation_notes and rng.random() < 0.6 else ""
-            self.rows["citations"].append(
-                Citation(case=case, position=position, source=source, section=section, note=note)
-            )
+            notes = self.v.citation_notes
+            note = self.rng.choice(notes) if notes and self.rng.random() < 0.6 else ""
+            citation = Citation(position=position, source_id=source.pk, section=section, note=note)
+            self.add("citations", case, citation)
             facets.add(("source", source.key))
+        return cited
 
-        def cite():
-            return rng.choice(cited)
-
+    def add_places(self, case, cited, facets):
+        rng = self.rng
         places, used_names = [], set()
         for index in range(self.count("places")):
             kind = self.count("first_place" if index == 0 else "other_place")
-            place = self.place(case, kind, len(places), used_names)
-            if place is not None:
-                places.append(place)
-        self.rows["places"] += places
+            planned = self.place(kind, len(places), used_names)
+            if planned is not None:
+                places.append(planned)
+                self.add("places", case, planned.place)
         foreign = False
-        for place in places:
-            prefecture = place.prefecture or (
-                place.municipality.prefecture if place.municipality else None
+        for planned in places:
+            prefecture = planned.prefecture or (
+                planned.municipality.prefecture if planned.municipality else None
             )
             if prefecture:
                 facets.add(("pref", prefecture.code))
                 facets.add(("region", prefecture.region))
-            foreign = foreign or place.kind == Place.Kind.FOREIGN
+            foreign = foreign or planned.place.kind == Place.Kind.FOREIGN
         facets.add(("scope", Scope.FOREIGN if foreign else Scope.DOMESTIC))
 
-        figures, populations = [], []
-        for place in places:
-            if place.kind == Place.Kind.MUNICIPALITY and rng.random() < 0.75:
-                figure = self.population_figure(case, place, len(figures), *cite())
-                figures.append(figure)
+        populations, position = [], 0
+        for planned in places:
+            kind = planned.place.kind
+            if kind == Place.Kind.MUNICIPALITY and rng.random() < 0.75:
+                figure = self.population_figure(case, planned, position, rng.choice(cited))
                 populations.append(figure.people)
-            elif place.kind == Place.Kind.DISTRICT and rng.random() < 0.2:
+                position += 1
+            elif kind == Place.Kind.DISTRICT and planned.municipality and rng.random() < 0.2:
                 # A district's population is shown but counts for neither band nor sort.
-                figures.append(self.district_figure(case, place, len(figures), *cite()))
-        for _ in range(self.count("figures") if v.other_figures else 0):
-            source, section = cite()
-            figures.append(
-                KeyFigure(
-                    case=case,
-                    position=len(figures),
-                    source=source,
-                    section=section,
-                    **rng.choice(v.other_figures),
-                )
+                self.district_figure(case, planned, position, rng.choice(cited))
+                position += 1
+        for _ in range(self.count("figures") if self.v.other_figures else 0):
+            source, section = rng.choice(cited)
+            figure = KeyFigure(
+                position=position,
+                source_id=source.pk,
+                section=section,
+                **rng.choice(self.v.other_figures),
             )
-        self.rows["figures"] += figures
+            self.add("figures", case, figure)
+            position += 1
+        case.population = max(populations) if populations else None
         for people in populations:
             for band in POPULATION_BANDS:
                 if band.contains(people):
                     facets.add(("pop", band.value))
+        return places
 
+    def add_actors(self, case, cited, facets):
+        rng, notes = self.rng, self.v.actor_notes
         actors = []
         for position in range(self.count("actors")):
             index = rng.choices(
                 range(len(self.organizations)), cum_weights=self.organization_cumulative
             )[0]
             organization = self.organizations[index]
-            source, section = cite()
-            note = rng.choice(v.actor_notes) if v.actor_notes and rng.random() < 0.5 else ""
-            actors.append(
-                Actor(
-                    case=case,
-                    position=position,
-                    source=source,
-                    section=section,
-                    organization=organization,
-                    role=self.count("role"),
-                    note=note,
-                )
+            source, section = rng.choice(cited)
+            actor = Actor(
+                position=position,
+                source_id=source.pk,
+                section=section,
+                organization_id=organization.pk,
+                role=self.count("role"),
+                note=rng.choice(notes) if notes and rng.random() < 0.5 else "",
             )
+            actors.append((self.add("actors", case, actor), organization))
             facets.add(("org", organization.kind))
-        self.rows["actors"] += actors
+        return actors
 
-        for position in range(self.count("funding") if v.funding else 0):
-            template = dict(rng.choice(v.funding))
-            provider = None
-            if rng.random() < 0.5:
-                provider = rng.choice(actors).organization if actors else None
-            source, section = cite()
-            self.rows["funding"].append(
-                Funding(
-                    case=case,
-                    position=position,
-                    source=source,
-                    section=section,
-                    provider=provider,
-                    **template,
-                )
+    def add_funding(self, case, cited, actors, facets):
+        rng = self.rng
+        for position in range(self.count("funding") if self.v.funding else 0):
+            template = rng.choice(self.v.funding)
+            provider = rng.choice(actors)[1] if actors and rng.random() < 0.5 else None
+            source, section = rng.choice(cited)
+            funding = Funding(
+                position=position,
+                source_id=source.pk,
+                section=section,
+                provider_id=provider.pk if provider else None,
+                **template,
             )
+            self.add("funding", case, funding)
             facets.add(("funding", template["kind"]))
 
+    def add_infrastructure(self, case, cited, places, facets):
+        rng = self.rng
         infrastructure = []
-        for position in range(self.count("infrastructure") if v.infrastructure else 0):
-            kind, name, description = rng.choice(v.infrastructure)
+        for position in range(self.count("infrastructure") if self.v.infrastructure else 0):
+            kind, name, description = rng.choice(self.v.infrastructure)
             if places and rng.random() < 0.5:
-                name = f"{_strip_municipality_suffix(places[0].name)}{name}"[:200]
-            source, section = cite()
-            infrastructure.append(
-                Infrastructure(
-                    case=case,
-                    position=position,
-                    source=source,
-                    section=section,
-                    kind=kind,
-                    name=name,
-                    description=description,
-                )
+                name = f"{_strip_municipality_suffix(places[0].place.name)}{name}"[:200]
+            source, section = rng.choice(cited)
+            item = Infrastructure(
+                position=position,
+                source_id=source.pk,
+                section=section,
+                kind=kind,
+                name=name,
+                description=description,
             )
+            infrastructure.append(self.add("infrastructure", case, item))
             facets.add(("infra", kind))
-        self.rows["infrastructure"] += infrastructure
+        return infrastructure
 
+    def add_outline(self, case, cited):
+        """Milestones, challenges and points: shown on the detail page, not indexed."""
+        rng, v = self.rng, self.v
         for position in range(self.count("milestones") if v.milestones else 0):
             year, month, date_as_printed, label = rng.choice(v.milestones)
-            source, section = cite()
-            self.rows["milestones"].append(
-                Milestone(
-                    case=case,
-                    position=position,
-                    source=source,
-                    section=section,
-                    year=year,
-                    month=month,
-                    date_as_printed=date_as_printed,
-                    label=label,
-                )
+            source, section = rng.choice(cited)
+            milestone = Milestone(
+                position=position,
+                source_id=source.pk,
+                section=section,
+                year=year,
+                month=month,
+                date_as_printed=date_as_printed,
+                label=label,
             )
+            self.add("milestones", case, milestone)
         for position in range(self.count("challenges") if v.challenges else 0):
-            source, section = cite()
-            self.rows["challenges"].append(
-                Challenge(
-                    case=case,
-                    position=position,
-                    source=source,
-                    section=section,
-                    text=rng.choice(v.challenges),
-                )
+            source, section = rng.choice(cited)
+            challenge = Challenge(
+                position=position,
+                source_id=source.pk,
+                section=section,
+                text=rng.choice(v.challenges),
             )
+            self.add("challenges", case, challenge)
         for position in range(self.count("points") if v.points else 0):
             point, text = rng.choice(v.points)
-            source, section = cite()
-            self.rows["points"].append(
+            source, section = rng.choice(cited)
+            self.add(
+                "points",
+                case,
                 CasePoint(
-                    case=case,
-                    position=position,
-                    source=source,
-                    section=section,
-                    point=point,
-                    text=text,
-                )
+                    position=position, source_id=source.pk, section=section, point=point, text=text
+                ),
             )
 
-        # Texts, composed from the curated catalogue's own words.
+    def write_texts(self, case, places, actors):
+        """Title, summary and description, composed from the curated catalogue's own words."""
+        rng, v = self.rng, self.v
         main = places[0] if places else None
-        place_label = main.name if main else "全国"
+        place_label = main.place.name if main else "全国"
         full_place = (
             f"{main.municipality.prefecture.name}{main.municipality.name}"
-            if main and main.kind == Place.Kind.MUNICIPALITY
+            if main and main.place.kind == Place.Kind.MUNICIPALITY
             else place_label
         )
         fragment = rng.choice(v.title_fragments)
-        organization = actors[0].organization.name if actors else ""
+        organization = actors[0][1].name if actors else ""
         pattern = rng.randrange(5)
         if pattern == 0:
             title = f"{full_place}（{fragment}）"
@@ -761,51 +807,22 @@ class _CaseBuilder:
             title = f"{place_label}の{fragment}"
         case.title = title[:200]
         lead = f"{place_label}で{organization or '地域の主体'}が進める「{fragment}」の取組。"
-        case.summary = lead + self.text(
-            v.summary_sentences, rng.choice(v.summary_lengths) - len(lead)
-        )
+        target = rng.choice(v.summary_lengths) - len(lead)
+        case.summary = lead + self.text(v.summary_sentences, target)
         case.description = self.text(v.description_sentences, rng.choice(v.description_lengths))
         case.approach = rng.choice(v.approaches) if v.approaches and rng.random() < 0.15 else ""
-        case.editor_note = (
-            rng.choice(v.editor_notes) if v.editor_notes and rng.random() < 0.05 else ""
-        )
-
-        # The derived columns, exactly as Case.refresh_index() computes them.
-        parts = [case.title, case.summary, case.description, case.approach]
-        for place in places:
-            municipality = place.municipality
-            parts += [
-                place.name,
-                f"{municipality.prefecture.name}{municipality.name}" if municipality else "",
-                place.prefecture.name if place.prefecture else "",
-            ]
-        for actor in actors:
-            parts += [actor.organization.name, *actor.organization.aliases]
-        parts += [item.name for item in infrastructure]
-        case.search_text = normalize("\n".join(part for part in parts if part))
-        case.population = max(populations) if populations else None
-        case.latest_source_year = max(source.year for source in sources)
-        self.rows["facets"] += [
-            CaseFacet(case=case, facet=facet, value=value) for facet, value in sorted(facets)
-        ]
-        self.cases.append(case)
+        notes = v.editor_notes
+        case.editor_note = rng.choice(notes) if notes and rng.random() < 0.05 else ""
 
     def save(self, batch_size):
         """Write the batch: cases first, then places (figures point to them), then the rest."""
         Case.objects.bulk_create(self.cases, batch_size=batch_size)
-        for name, model in (
-            ("places", Place),
-            ("figures", KeyFigure),
-            ("actors", Actor),
-            ("funding", Funding),
-            ("infrastructure", Infrastructure),
-            ("citations", Citation),
-            ("milestones", Milestone),
-            ("challenges", Challenge),
-            ("points", CasePoint),
-            ("themes", Case.themes.through),
-            ("facets", CaseFacet),
-        ):
+        for row, case in self.owners:
+            row.case_id = case.pk
+        for name, model in self.ROW_MODELS:
+            if name == "figures":
+                for figure, place in self.figure_places:
+                    figure.place_id = place.pk
             model.objects.bulk_create(self.rows[name], batch_size=batch_size)
         return {"cases": len(self.cases), **{k: len(rows) for k, rows in self.rows.items()}}
 
@@ -855,10 +872,16 @@ def _generate(count, seed, batch_size, organization_pool, progress):
         done += size
         if progress:
             progress(done, count)
-    if count and connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    if count:
+        catalogue_changed()
     return totals
+
+
+def catalogue_changed():
+    """Tell running processes that cases changed: bulk writes send no post_save signals."""
+    version = getattr(catalogue_models, "CatalogueVersion", None)
+    if version is not None:
+        version.bump()
 
 
 # Deleting --------------------------------------------------------------------------------------
@@ -919,6 +942,8 @@ def delete(keep=0):
             deleted["organization"] = _delete_where(
                 Organization, Organization._meta.pk.column, unused.values("pk")
             )
+        if deleted.get("case"):
+            catalogue_changed()
     return deleted
 
 

@@ -1,9 +1,11 @@
 import csv
 import io
+from collections import defaultdict
 
 from django.core.paginator import EmptyPage, InvalidPage, Paginator
-from django.db.models import Count, Exists, OuterRef, Q, prefetch_related_objects
+from django.db.models import Value, prefetch_related_objects
 from django.http import HttpResponse, JsonResponse
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, TemplateView
@@ -17,6 +19,7 @@ from .models import (
     OUTLINE_RELATIONS,
     Actor,
     Case,
+    CatalogueVersion,
     Organization,
     SourceDocument,
     case_outline,
@@ -290,7 +293,11 @@ class CaseDetailView(DetailView):
     model = Case
 
     def get_queryset(self):
-        return Case.objects.published().with_row_flags()
+        return (
+            Case.objects.published()
+            .with_row_flags()
+            .annotate(catalogue_version=CatalogueVersion.subquery())
+        )
 
     def get_object(self, queryset=None):
         case = super().get_object(queryset)
@@ -323,27 +330,58 @@ class CaseDetailView(DetailView):
             for place in (case.places.all() if case.has_places else [])
         ]
 
-    def similar_cases(self, case):
+    def similar_cases(self, case, limit=8):
         """Cases linked by hand first, then those sharing organisations, then themes."""
-        organization_ids = [actor.organization_id for actor in case.actors.all()]
-        theme_ids = [theme.pk for theme in case.themes.all()]
-        return list(
-            Case.objects.published()
-            .exclude(pk=case.pk)
-            .annotate(
-                explicit=Exists(
-                    Case.related.through.objects.filter(from_case=OuterRef("pk"), to_case=case)
-                ),
-                shared_organizations=Count(
-                    "actors__organization",
-                    filter=Q(actors__organization__in=organization_ids),
-                    distinct=True,
-                ),
-                shared_themes=Count("themes", filter=Q(themes__in=theme_ids), distinct=True),
+        index = current_index(case.catalogue_version)
+        organization_ids = {actor.organization_id for actor in case.actors.all()}
+        theme_keys = [theme.key for theme in case.themes.all()]
+        # One query for both: explicit links (organisation -1) and shared organisations.
+        linked = (
+            Case.related.through.objects.filter(to_case=case)
+            .order_by()
+            .values_list("from_case_id", Value(-1))
+            .union(
+                Actor.objects.filter(organization_id__in=organization_ids)
+                .exclude(case=case)
+                .order_by()
+                .values_list("case_id", "organization_id"),
+                all=True,
             )
-            .filter(Q(explicit=True) | Q(shared_organizations__gt=0) | Q(shared_themes__gt=1))
-            .order_by("-explicit", "-shared_organizations", "-shared_themes", "title")[:8]
         )
+        explicit, organizations = set(), defaultdict(set)
+        for case_id, organization_id in linked:
+            if organization_id == -1:
+                explicit.add(case_id)
+            else:
+                organizations[case_id].add(organization_id)
+        candidates = explicit | set(organizations)
+        candidates.update(
+            case_id for case_id, _ in index.sharing("theme", theme_keys, 2, case.pk, limit)
+        )
+        position = index.position
+        ranked = []
+        for case_id in candidates:
+            if case_id not in position:  # unpublished
+                continue
+            shared_themes = sum(index.has("theme", key, case_id) for key in theme_keys)
+            if case_id not in explicit and not organizations[case_id] and shared_themes < 2:
+                continue
+            ranked.append(
+                (
+                    case_id not in explicit,
+                    -len(organizations[case_id]),
+                    -shared_themes,
+                    position[case_id],
+                    {
+                        "url": reverse("cases:case_detail", args=[index.slugs[position[case_id]]]),
+                        "title": index.titles[position[case_id]],
+                        "explicit": case_id in explicit,
+                        "shared_organizations": len(organizations[case_id]),
+                        "shared_themes": shared_themes,
+                    },
+                )
+            )
+        return [entry[-1] for entry in sorted(ranked, key=lambda entry: entry[:4])[:limit]]
 
     def sources_with_statements(self, case):
         """Group the case's rows by document, so each document's account can be read on its own."""

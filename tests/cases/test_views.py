@@ -284,3 +284,13 @@ def test_browse_url_roundtrips_through_urlencode(client):
     query = urlencode([("type", "commons"), ("type", "local_firm")])
     response = client.get(f"{BROWSE}?{query}")
     assert response.context["querystring_without_page"] == query
+
+
+def test_related_cases_put_explicit_links_first(client):
+    response = client.get(reverse("cases:case_detail", args=["sundred"]))
+    similar = response.context["similar_cases"]
+    explicit = [item["title"] for item in similar if item["explicit"]]
+    assert {"ナスコンバレー", "co.shiga"} <= {title.split("（")[0] for title in explicit}
+    assert similar[: len(explicit)] == [item for item in similar if item["explicit"]]
+    others = similar[len(explicit) :]
+    assert all(item["shared_organizations"] or item["shared_themes"] >= 2 for item in others)

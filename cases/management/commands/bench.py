@@ -1,0 +1,297 @@
+"""Measure browse, search, detail and the admin peer at scale, in-process (see `make bench`)."""
+
+import json
+import math
+import statistics
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.db.models import Exists, OuterRef
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import reverse
+
+from cases import synthetic
+from cases.models import (
+    Actor,
+    CasePoint,
+    Challenge,
+    Citation,
+    Funding,
+    Infrastructure,
+    KeyFigure,
+    Milestone,
+    Place,
+    Theme,
+)
+
+BENCH_USER = "bench-admin"
+THEME = "transport-redesign"
+TWO_FACETS = [("theme", THEME), ("org", "municipality")]
+FOUR_FACETS = [*TWO_FACETS, ("region", "kanto"), ("pop", "10k-50k")]
+SEARCH_2CHAR = "交通"
+SEARCH_3CHAR = "自治体"
+# Targets from the issue: browse and search medians, the detail page, and browse against the
+# admin's own changelist with the same two filters.
+BROWSE_TARGET_MS = 50
+DETAIL_TARGET_MS = 15
+ADMIN_RATIO_TARGET = 3
+
+
+def percentile(values, fraction):
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+class Command(BaseCommand):
+    help = (
+        "Fill the database with N synthetic cases if it holds fewer, then time the public "
+        "browse/search/detail pages and the admin changelist with django.test.Client. "
+        "PostgreSQL only, unless --allow-sqlite."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--cases", type=int, default=100_000, help="Synthetic cases wanted.")
+        parser.add_argument("--json", help="Write the results as JSON to this path.")
+        parser.add_argument("--runs", type=int, default=30, help="Timed requests per scenario.")
+        parser.add_argument("--warmup", type=int, default=3, help="Untimed requests first.")
+        parser.add_argument("--seed", type=int, default=0, help="Seed for generated cases.")
+        parser.add_argument(
+            "--organizations",
+            type=int,
+            default=synthetic.DEFAULT_ORGANIZATION_POOL,
+            help="Synthetic organisation pool, when cases have to be generated.",
+        )
+        parser.add_argument(
+            "--explain",
+            action="store_true",
+            help="Print EXPLAIN ANALYZE of the slowest query of every scenario that misses its "
+            "target (PostgreSQL).",
+        )
+        parser.add_argument(
+            "--allow-sqlite",
+            action="store_true",
+            help="Run on a database other than PostgreSQL (figures not comparable).",
+        )
+
+    def handle(self, *args, **options):
+        if connection.vendor != "postgresql" and not options["allow_sqlite"]:
+            raise CommandError(
+                f"The bench runs on PostgreSQL (this database is {connection.vendor}); "
+                "set DATABASE_URL, or pass --allow-sqlite."
+            )
+        if options["cases"] <= 0 or options["runs"] <= 0 or options["warmup"] < 0:
+            raise CommandError("--cases and --runs must be positive, --warmup not negative.")
+        try:
+            self.prepare_data(options)
+        except synthetic.SyntheticDataError as error:
+            raise CommandError(str(error)) from error
+        scenarios = self.scenarios()
+        with override_settings(
+            DEBUG=False,
+            ALLOWED_HOSTS=["testserver", "localhost", "127.0.0.1"],
+            SECURE_SSL_REDIRECT=False,
+        ):
+            results = self.measure(scenarios, options["runs"], options["warmup"])
+        browse = results["browse_2_facets"]["median_ms"]
+        ratio = results["admin_changelist_2_facets"]["median_ms"] / browse
+        report = {
+            "scenarios": results,
+            "ratios": {"admin_over_browse_2_facets": round(ratio, 2)},
+            "cases": synthetic.synthetic_cases().count(),
+            "database": connection.vendor,
+        }
+        self.print_table(scenarios, results, ratio)
+        if options["explain"] and connection.vendor == "postgresql":
+            with override_settings(
+                DEBUG=False,
+                ALLOWED_HOSTS=["testserver", "localhost", "127.0.0.1"],
+                SECURE_SSL_REDIRECT=False,
+            ):
+                self.explain_misses(scenarios, results)
+        if options["json"]:
+            path = Path(options["json"])
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8")
+            self.stdout.write(f"Wrote {path}")
+
+    # Data ----------------------------------------------------------------------------------------
+
+    def prepare_data(self, options):
+        wanted = options["cases"]
+        present = synthetic.synthetic_cases().count()
+        if present == wanted:
+            self.stdout.write(f"{present:,} synthetic cases present.")
+            return
+        started = time.perf_counter()
+        if present < wanted:
+            self.stdout.write(
+                f"{present:,} synthetic cases present; generating {wanted - present:,}"
+            )
+
+            def progress(done, total):
+                if done == total or done % 10_000 == 0:
+                    elapsed = time.perf_counter() - started
+                    self.stdout.write(f"  {done:,}/{total:,} ({elapsed:.0f} s)")
+
+            synthetic.generate(
+                wanted - present,
+                seed=options["seed"],
+                organization_pool=options["organizations"],
+                progress=progress,
+            )
+        else:
+            self.stdout.write(f"{present:,} synthetic cases present; keeping the first {wanted:,}")
+            synthetic.delete(keep=wanted)
+        self.stdout.write(f"Synthetic data ready in {time.perf_counter() - started:.1f} s.")
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            # Fresh statistics and visibility maps, as autovacuum would leave a live database.
+            started = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM (ANALYZE)")
+            self.stdout.write(f"VACUUM (ANALYZE) in {time.perf_counter() - started:.1f} s.")
+
+    def detail_slug(self):
+        """A synthetic case that has rows of every kind the detail page shows."""
+        cases = synthetic.synthetic_cases().order_by("slug")
+        full = cases
+        for model in (
+            Place,
+            Citation,
+            Actor,
+            Funding,
+            Infrastructure,
+            KeyFigure,
+            Milestone,
+            Challenge,
+            CasePoint,
+        ):
+            full = full.filter(Exists(model.objects.filter(case=OuterRef("pk"))))
+        case = full.first() or cases.first()
+        return case.slug
+
+    def scenarios(self):
+        browse = reverse("cases:case_list")
+        theme = Theme.objects.filter(key=THEME).first()
+        if theme is None:
+            raise CommandError(f"No theme {THEME!r}: run load_catalogue first.")
+        admin_filters = [
+            ("themes__id__exact", theme.pk),
+            ("actors__organization__kind__exact", "municipality"),
+        ]
+        detail = reverse("cases:case_detail", kwargs={"slug": self.detail_slug()})
+        return {
+            "browse_all": browse,
+            "browse_2_facets": f"{browse}?{urlencode(TWO_FACETS)}",
+            "browse_4_facets": f"{browse}?{urlencode(FOUR_FACETS)}",
+            "search_2char": f"{browse}?{urlencode([('q', SEARCH_2CHAR)])}",
+            "search_3char": f"{browse}?{urlencode([('q', SEARCH_3CHAR)])}",
+            "search_and_facets": f"{browse}?{urlencode([('q', SEARCH_2CHAR), *TWO_FACETS])}",
+            "detail": detail,
+            "json_2_facets": f"{browse}?{urlencode([*TWO_FACETS, ('format', 'json')])}",
+            "admin_changelist_2_facets": (
+                f"{reverse('admin:cases_case_changelist')}?"
+                f"{urlencode([('_facets', 'True'), *admin_filters])}"
+            ),
+        }
+
+    # Measuring -----------------------------------------------------------------------------------
+
+    def admin_client(self):
+        user_model = get_user_model()
+        user = user_model.objects.filter(username=BENCH_USER).first()
+        if user is None:
+            user = user_model.objects.create_superuser(BENCH_USER, "bench@example.invalid")
+        elif not (user.is_superuser and user.is_staff and user.is_active):
+            user.is_superuser = user.is_staff = user.is_active = True
+            user.save(update_fields=["is_superuser", "is_staff", "is_active"])
+        client = Client()
+        client.force_login(user)
+        return client
+
+    def get(self, client, name, url):
+        response = client.get(url)
+        if response.status_code != 200:
+            raise CommandError(f"{name}: GET {url} answered {response.status_code}, not 200.")
+        return response
+
+    def measure(self, scenarios, runs, warmup):
+        public, admin = Client(), self.admin_client()
+        results = {}
+        for name, url in scenarios.items():
+            client = admin if name.startswith("admin_") else public
+            for _ in range(warmup):
+                self.get(client, name, url)
+            with CaptureQueriesContext(connection) as queries:
+                self.get(client, name, url)
+            # Read now: the next request clears the connection's query log.
+            query_count = len(queries.captured_queries)
+            timings = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                self.get(client, name, url)
+                timings.append((time.perf_counter() - started) * 1000)
+            results[name] = {
+                "median_ms": round(statistics.median(timings), 2),
+                "p95_ms": round(percentile(timings, 0.95), 2),
+                "queries": query_count,
+            }
+            self.stderr.write(f"  {name}: {results[name]['median_ms']} ms", ending="\n")
+        return results
+
+    @staticmethod
+    def target(name):
+        if name == "detail":
+            return DETAIL_TARGET_MS
+        return None if name.startswith("admin_") else BROWSE_TARGET_MS
+
+    def explain_misses(self, scenarios, results):
+        """EXPLAIN ANALYZE the slowest query of each scenario over its target (and the admin's)."""
+        public, admin = Client(), self.admin_client()
+        for name, url in scenarios.items():
+            target = self.target(name)
+            if target is not None and results[name]["median_ms"] <= target:
+                continue
+            client = admin if name.startswith("admin_") else public
+            with CaptureQueriesContext(connection) as queries:
+                self.get(client, name, url)
+            slowest = max(queries.captured_queries, key=lambda query: float(query["time"]))
+            total = sum(float(query["time"]) for query in queries.captured_queries)
+            self.stdout.write(
+                f"\n== {name}: slowest of {len(queries.captured_queries)} queries "
+                f"{float(slowest['time']) * 1000:.1f} ms (all queries {total * 1000:.1f} ms)"
+            )
+            self.stdout.write(slowest["sql"])
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {slowest['sql']}")
+                for (line,) in cursor.fetchall():
+                    self.stdout.write(line)
+
+    def print_table(self, scenarios, results, ratio):
+        self.stdout.write(
+            f"\n{synthetic.synthetic_cases().count():,} synthetic cases, {connection.vendor}"
+        )
+        self.stdout.write(
+            f"{'scenario':<27} {'median ms':>10} {'p95 ms':>10} {'queries':>8}  target"
+        )
+        for name, figures in results.items():
+            target = self.target(name)
+            verdict = ""
+            if target is not None:
+                verdict = f"≤{target} " + ("ok" if figures["median_ms"] <= target else "MISS")
+            self.stdout.write(
+                f"{name:<27} {figures['median_ms']:>10.1f} {figures['p95_ms']:>10.1f} "
+                f"{figures['queries']:>8}  {verdict}"
+            )
+        verdict = "ok" if ratio >= ADMIN_RATIO_TARGET else "MISS"
+        self.stdout.write(
+            f"admin / browse_2_facets: {ratio:.2f}x (target ≥{ADMIN_RATIO_TARGET}x) {verdict}"
+        )
+        self.stdout.write("URLs:")
+        for name, url in scenarios.items():
+            self.stdout.write(f"  {name}: {url}")
