@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from django.db.models import Value
 from django.db.models.functions import StrIndex
 
-from .facets import FACETS
+from .facets import FACETS, dynamic_labels
 from .models import Case, CaseFacet, CatalogueVersion
 from .text import normalize
 
@@ -43,6 +43,7 @@ class FacetIndex:
     bits: dict  # (facet, value) -> int
     by_facet: dict  # facet -> [(value, int)]
     orders: dict  # sort key -> positions in that order
+    labels: dict  # the options of the facets whose values live in tables
     searches: OrderedDict = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -87,6 +88,7 @@ class FacetIndex:
             bits=bits,
             by_facet=dict(by_facet),
             orders=orders,
+            labels=dynamic_labels(),
         )
 
     def has(self, facet, value, case_id):

@@ -12,7 +12,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from . import catalogue
 from .facet_index import current_index
-from .facets import FACETS, FACETS_BY_PARAM, FacetCounts, build_facets, dynamic_labels
+from .facets import FACETS, FACETS_BY_PARAM, FacetCounts, build_facets
 from .filters import MAX_QUERY_LENGTH, CaseFilterSet
 from .models import (
     DETAIL_RELATIONS,
@@ -36,7 +36,7 @@ class HomeView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         index = current_index()
-        labels = dynamic_labels()
+        labels = index.labels
 
         def entries(param):
             return [
@@ -76,13 +76,13 @@ class CaseListView(ListView):
     paginator_class = ClampedPaginator
 
     def get(self, request, *args, **kwargs):
-        self.labels = dynamic_labels()
+        index = current_index()
+        # Theme, prefecture and source labels change with the catalogue, so the index keeps them.
+        self.labels = index.labels
         self.filterset = fs = CaseFilterSet(
             request.GET, queryset=Case.objects.published(), labels=self.labels, request=request
         )
-        self.results, self.counts = current_index().select(
-            fs.selected_facets(), fs.query, fs.sort_key
-        )
+        self.results, self.counts = index.select(fs.selected_facets(), fs.query, fs.sort_key)
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):

@@ -1,7 +1,7 @@
 import unicodedata
 
 from django import template
-from django.utils.html import conditional_escape
+from django.utils.html import conditional_escape, format_html_join
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -52,3 +52,24 @@ def snippet(case, query):
         if passage:
             return passage
     return case.summary
+
+
+@register.simple_tag
+def facet_options(facet):
+    """Render a facet's checkboxes (in Python: a browse page shows hundreds of them)."""
+    return format_html_join(
+        "\n",
+        '<li><input type="checkbox" id="{0}" name="{1}" value="{2}"{3}>'
+        '<label for="{0}">{4} <span class="count">({5})</span></label></li>',
+        (
+            (
+                f"f-{facet['param']}-{index}",
+                facet["param"],
+                option["value"],
+                mark_safe(" checked") if option["selected"] else "",
+                option["label"],
+                option["count"],
+            )
+            for index, option in enumerate(facet["options"])
+        ),
+    )
