@@ -54,6 +54,13 @@ def query_ngrams(words):
     return grams
 
 
+class NaturalKeyManager(models.Manager):
+    """Look records up by the field the fixtures name them by (the model's NATURAL_KEY)."""
+
+    def get_by_natural_key(self, value):
+        return self.get(**{self.model.NATURAL_KEY: value})
+
+
 # Reference data ------------------------------------------------------------------------------
 
 
@@ -95,6 +102,9 @@ class Prefecture(models.Model):
     region = models.CharField(_("地方"), max_length=10, choices=Region)
     lg_code = models.CharField(_("地方公共団体コード"), max_length=6, unique=True)
 
+    NATURAL_KEY = "name"
+    objects = NaturalKeyManager()
+
     class Meta:
         ordering = ["code"]
         verbose_name = _("都道府県")
@@ -124,6 +134,9 @@ class Municipality(models.Model):
     kana = models.CharField(_("よみ"), max_length=80, blank=True)
     latitude = models.FloatField(_("緯度"), null=True, blank=True)
     longitude = models.FloatField(_("経度"), null=True, blank=True)
+
+    NATURAL_KEY = "lg_code"
+    objects = NaturalKeyManager()
 
     class Meta:
         ordering = ["lg_code"]
@@ -163,6 +176,9 @@ class SourceDocument(models.Model):
 
     history = HistoricalRecords()
 
+    NATURAL_KEY = "key"
+    objects = NaturalKeyManager()
+
     class Meta:
         ordering = ["year", "key"]
         verbose_name = _("出典資料")
@@ -194,6 +210,9 @@ class Theme(models.Model):
     position = models.PositiveSmallIntegerField(_("表示順"), default=0)
 
     history = HistoricalRecords()
+
+    NATURAL_KEY = "key"
+    objects = NaturalKeyManager()
 
     class Meta:
         ordering = ["position", "key"]
@@ -238,6 +257,9 @@ class Organization(models.Model):
     normalized_name = models.CharField(_("正規化した名称"), max_length=200, editable=False)
 
     history = HistoricalRecords()
+
+    NATURAL_KEY = "name"
+    objects = NaturalKeyManager()
 
     class Meta:
         ordering = ["name"]
@@ -321,6 +343,9 @@ class CaseQuerySet(models.QuerySet):
                 for name in DETAIL_RELATIONS
             }
         )
+
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
 
     def search(self, query):
         """Keep cases whose indexed text contains every word of the query."""
@@ -489,6 +514,9 @@ class Case(models.Model):
     @property
     def is_foreign(self):
         return any(place.kind == Place.Kind.FOREIGN for place in self.places.all())
+
+    def natural_key(self):
+        return (self.slug,)
 
     def refresh_index(self):
         """Recompute the search text, facet memberships and sort keys from the case's rows."""

@@ -133,3 +133,30 @@ def test_citation_line_is_ready_to_paste():
     line = case.citations.filter(source__key="2025-report").first().citation_line()
     assert line.startswith("国土審議会 推進部会 地域生活圏専門委員会「地域生活圏")
     assert "令和7年（2025年）5月" in line
+
+
+@pytest.mark.parametrize(
+    ("model", "key"),
+    [
+        (Case, ("meets",)),
+        (Organization, ("生活協同組合コープさっぽろ",)),
+        (Municipality, ("015814",)),
+    ],
+    ids=["case", "organization", "municipality"],
+)
+def test_natural_keys_round_trip(model, key):
+    instance = model.objects.get_by_natural_key(*key)
+    assert instance.natural_key() == key
+
+
+def test_dumpdata_with_natural_keys_names_records_by_them():
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("dumpdata", "cases.actor", natural_foreign=True, natural_primary=True, stdout=out)
+    actors = json.loads(out.getvalue())
+    meets = [a for a in actors if a["fields"]["case"] == ["meets"]]
+    assert ["生活協同組合コープさっぽろ"] in [a["fields"]["organization"] for a in meets]
