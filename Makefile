@@ -56,3 +56,27 @@ clean:
 loadtest: install
 	$(PY) -m pip install --quiet -e ".[load]"
 	loadtest/run.sh
+
+## Measure browse, search, detail and the admin peer at scale (PostgreSQL database kokudo_bench,
+## created if missing; synthetic cases generated once). BENCH_CASES=10000 for a quicker run;
+## BENCH_ARGS=--explain adds EXPLAIN ANALYZE of the slowest query of each scenario over target.
+BENCH_DB_HOST ?= 127.0.0.1
+BENCH_DB_PORT ?= 5432
+BENCH_DB_USER ?= postgres
+BENCH_DB_NAME ?= kokudo_bench
+BENCH_DATABASE_URL ?= postgres://$(BENCH_DB_USER)@$(BENCH_DB_HOST):$(BENCH_DB_PORT)/$(BENCH_DB_NAME)
+BENCH_CASES ?= 100000
+BENCH_JSON ?= test-artifacts/bench-$(BENCH_CASES).json
+BENCH_ARGS ?=
+BENCH_ENV := DATABASE_URL=$(BENCH_DATABASE_URL) $(DEV_ENV)
+PG_OPTS := -h $(BENCH_DB_HOST) -p $(BENCH_DB_PORT) -U $(BENCH_DB_USER)
+
+bench: install
+	@psql $(PG_OPTS) -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$(BENCH_DB_NAME)'" \
+		| grep -q 1 || createdb $(PG_OPTS) $(BENCH_DB_NAME)
+	$(BENCH_ENV) $(PY) manage.py migrate --noinput
+	@mkdir -p $(dir $(BENCH_JSON))
+	@# load_catalogue lists every case without a fixture file: 100,000 synthetic slugs.
+	$(BENCH_ENV) $(PY) manage.py load_catalogue > $(dir $(BENCH_JSON))bench-load-catalogue.log
+	@cut -c 1-160 $(dir $(BENCH_JSON))bench-load-catalogue.log
+	$(BENCH_ENV) $(PY) manage.py bench --cases $(BENCH_CASES) --json $(BENCH_JSON) $(BENCH_ARGS)

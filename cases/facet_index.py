@@ -45,6 +45,7 @@ class FacetIndex:
     orders: dict  # sort key -> positions in that order
     labels: dict  # the options of the facets whose values live in tables
     searches: OrderedDict = field(default_factory=OrderedDict)
+    flag_strings: dict = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -91,9 +92,12 @@ class FacetIndex:
             labels=dynamic_labels(),
         )
 
-    def has(self, facet, value, case_id):
-        position = self.position.get(case_id)
-        return position is not None and bool(self.bits.get((facet, value), 0) >> position & 1)
+    def flags(self, facet, value):
+        """Return one character per position, "1" where the case has the value."""
+        key = (facet, value)
+        if key not in self.flag_strings:
+            self.flag_strings[key] = bin(self.bits.get(key, 0))[2:][::-1]
+        return self.flag_strings[key]
 
     def sharing(self, facet, values, at_least, exclude, limit):
         """Return up to limit case ids sharing the most of values (at least at_least of them)."""
