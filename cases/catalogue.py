@@ -35,6 +35,9 @@ from .models import (
 )
 
 CHANGE_REASON = "load_catalogue"
+# Benchmark data (cases.synthetic) lives beside the catalogue but is never exported or pruned.
+SYNTHETIC_CASE_PREFIX = "synthetic-"
+SYNTHETIC_ORGANIZATION_PREFIX = "synthetic-org-"
 
 
 class FixtureError(Exception):
@@ -642,8 +645,11 @@ class _Loader:
             case = self.load_case(path, record, case)
             self.reindex.add(case.pk)
 
+        # Synthetic benchmark cases never have files; they are not the catalogue's.
         self.report.not_in_fixtures = sorted(
-            Case.objects.exclude(slug__in=slugs_in_files).values_list("slug", flat=True)
+            Case.objects.exclude(slug__in=slugs_in_files)
+            .exclude(slug__startswith=SYNTHETIC_CASE_PREFIX)
+            .values_list("slug", flat=True)
         )
         self.link_related(related)
 
@@ -926,20 +932,22 @@ def export(directory):
     cases_dir = directory / "cases"
     cases_dir.mkdir(parents=True, exist_ok=True)
     changed = []
+    organizations = Organization.objects.exclude(slug__startswith=SYNTHETIC_ORGANIZATION_PREFIX)
     lists = {
         "sources.yaml": [
             source_record(s) for s in sorted(SourceDocument.objects.all(), key=lambda s: s.key)
         ],
         "themes.yaml": [theme_record(t) for t in Theme.objects.order_by("position", "key")],
         "organizations.yaml": [
-            organization_record(o) for o in sorted(Organization.objects.all(), key=lambda o: o.name)
+            organization_record(o) for o in sorted(organizations, key=lambda o: o.name)
         ],
     }
     for name, records in lists.items():
         if _write(directory / name, dump_yaml(records)):
             changed.append(directory / name)
     slugs = set()
-    for case in Case.objects.prefetch_related("themes", "related"):
+    cases = Case.objects.exclude(slug__startswith=SYNTHETIC_CASE_PREFIX)
+    for case in cases.prefetch_related("themes", "related"):
         slugs.add(case.slug)
         path = cases_dir / f"{case.slug}.yaml"
         if _write(path, dump_yaml(case_record(case))):

@@ -22,6 +22,7 @@ from django.db.models import Max
 from django.test.utils import override_settings
 
 from . import models as catalogue_models
+from .catalogue import SYNTHETIC_CASE_PREFIX, SYNTHETIC_ORGANIZATION_PREFIX
 from .facets import POPULATION_BANDS, Scope
 from .models import (
     Actor,
@@ -45,9 +46,9 @@ from .models import (
 )
 from .text import normalize, normalize_organization_name
 
-CASE_SLUG_PREFIX = "synthetic-"
+CASE_SLUG_PREFIX = SYNTHETIC_CASE_PREFIX
 ORGANIZATION_NAME_PREFIX = "試験"
-ORGANIZATION_SLUG_PREFIX = "synthetic-org-"
+ORGANIZATION_SLUG_PREFIX = SYNTHETIC_ORGANIZATION_PREFIX
 DEFAULT_BATCH_SIZE = 2_000
 DEFAULT_ORGANIZATION_POOL = 2_000
 

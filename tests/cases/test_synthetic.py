@@ -164,3 +164,13 @@ def test_bench_measures_every_scenario(tmp_path):
         assert "== admin_changelist_2_facets: slowest of" in out.getvalue()
         assert "Execution Time" in out.getvalue()
     assert synthetic.synthetic_cases().count() == 8
+
+
+def test_synthetic_cases_are_never_exported_or_reported_missing(tmp_path):
+    call_command("generate_synthetic_cases", "--count", "3", "--seed", "7", stdout=io.StringIO())
+    call_command("export_catalogue", "--fixtures", str(tmp_path), stdout=io.StringIO())
+    assert not list((tmp_path / "cases").glob("synthetic-*.yaml"))
+    assert "試験" not in (tmp_path / "organizations.yaml").read_text(encoding="utf-8")
+    out = io.StringIO()
+    call_command("load_catalogue", stdout=out)
+    assert "synthetic-" not in out.getvalue()
