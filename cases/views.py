@@ -371,17 +371,21 @@ class CaseDetailView(DetailView):
                     case_id not in explicit,
                     -len(organizations[case_id]),
                     -shared_themes,
-                    position[case_id],
-                    {
-                        "url": reverse("cases:case_detail", args=[index.slugs[position[case_id]]]),
-                        "title": index.titles[position[case_id]],
-                        "explicit": case_id in explicit,
-                        "shared_organizations": len(organizations[case_id]),
-                        "shared_themes": shared_themes,
-                    },
+                    at,
                 )
             )
-        return [entry[-1] for entry in sorted(ranked, key=lambda entry: entry[:4])[:limit]]
+        similar = []
+        for not_explicit, organizations_shared, themes_shared, at in sorted(ranked)[:limit]:
+            similar.append(
+                {
+                    "url": reverse("cases:case_detail", args=[index.slugs[at]]),
+                    "title": index.titles[at],
+                    "explicit": not not_explicit,
+                    "shared_organizations": -organizations_shared,
+                    "shared_themes": -themes_shared,
+                }
+            )
+        return similar
 
     def sources_with_statements(self, case):
         """Group the case's rows by document, so each document's account can be read on its own."""
