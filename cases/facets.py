@@ -189,7 +189,3 @@ def build_facets(counts, selected, labels):
                 )
         result.append({"param": facet.param, "label": str(facet.label), "options": options})
     return result
-
-
-def known_values(labels):
-    return {facet.param: {value for value, _ in facet.options(labels)} for facet in FACETS}

@@ -511,10 +511,6 @@ class Case(models.Model):
     def get_absolute_url(self):
         return reverse("cases:case_detail", kwargs={"slug": self.slug})
 
-    @property
-    def is_foreign(self):
-        return any(place.kind == Place.Kind.FOREIGN for place in self.places.all())
-
     def natural_key(self):
         return (self.slug,)
 
@@ -685,10 +681,6 @@ class Place(models.Model):
         if self.municipality_id and not self.prefecture_id:
             self.prefecture_id = self.municipality.prefecture_id
         super().save(*args, **kwargs)
-
-    @property
-    def population_figures(self):
-        return [f for f in self.figures.all() if f.kind == KeyFigure.Kind.POPULATION]
 
 
 class Challenge(CaseRow):
