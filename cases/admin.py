@@ -102,9 +102,12 @@ class OrganizationAdmin(SimpleHistoryAdmin):
     def case_count(self, obj):
         return obj.case_count
 
+    # Cases index their organisations' names and aliases for search, and their kinds as a facet.
+    INDEXED_FIELDS = {"name", "aliases", "kind"}
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if change and "kind" in form.changed_data:
+        if change and self.INDEXED_FIELDS & set(form.changed_data):
             for case in Case.objects.filter(actors__organization=obj).distinct():
                 case.refresh_index()
 

@@ -19,6 +19,7 @@ from .models import (
     Actor,
     Case,
     CasePoint,
+    CatalogueVersion,
     Challenge,
     Citation,
     Funding,
@@ -435,6 +436,9 @@ def load_reference_data():
     Municipality.objects.bulk_update(
         to_update, ["prefecture_id", "name", "kana", "latitude", "longitude"]
     )
+    if to_create or to_update:
+        # Bulk writes send no signals; case pages show municipality names.
+        CatalogueVersion.bump()
     return len(to_create), len(to_update)
 
 

@@ -553,11 +553,12 @@ class Case(models.Model):
 
 
 class CatalogueVersion(models.Model):
-    """A token that changes whenever published cases or their facets change.
+    """A token that changes whenever what the public pages show changes.
 
     Each process keeps an in-memory facet index (cases.facet_index) and rebuilds it when the
-    token differs from the one it was built at. A random token, not a counter, so that a
-    rolled-back transaction also returns to a token that matches its data.
+    token differs from the one it was built at; rendered case pages are cached under it. A
+    random token, not a counter, so that a rolled-back transaction also returns to a token that
+    matches its data.
     """
 
     token = models.CharField(max_length=32)
@@ -571,11 +572,6 @@ class CatalogueVersion(models.Model):
         if token is None:
             token = cls.objects.get_or_create(pk=1, defaults={"token": uuid.uuid4().hex})[0].token
         return token
-
-    @classmethod
-    def subquery(cls):
-        """The token as an expression, to fetch it along with another query."""
-        return models.Subquery(cls.objects.filter(pk=1).values("token")[:1])
 
     @classmethod
     def bump(cls):

@@ -1,15 +1,18 @@
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 
-from .models import Case, CatalogueVersion, SourceDocument, Theme
+from .models import Case, CatalogueVersion, Municipality, Organization, SourceDocument, Theme
+
+# The models whose records the public pages show besides a case's own rows; those rows bump
+# the version through Case.refresh_index(), which the admin calls after saving them.
+SHOWN_ON_PUBLIC_PAGES = (Case, Theme, SourceDocument, Organization, Municipality)
 
 
-@receiver(post_save, sender=Case)
-@receiver(post_delete, sender=Case)
-@receiver(post_save, sender=Theme)
-@receiver(post_delete, sender=Theme)
-@receiver(post_save, sender=SourceDocument)
 def catalogue_changed(sender, **kwargs):
-    # What browsing shows (status, titles, facet labels) changed; the in-memory facet index
-    # rebuilds on its next use. Facet rows themselves bump in Case.refresh_index().
+    # The in-memory facet index rebuilds on its next use, and cached case pages of the old
+    # version are no longer served (see CatalogueVersion).
     CatalogueVersion.bump()
+
+
+for model in SHOWN_ON_PUBLIC_PAGES:
+    post_save.connect(catalogue_changed, sender=model, dispatch_uid=f"bump-{model.__name__}")
+    post_delete.connect(catalogue_changed, sender=model, dispatch_uid=f"bump-{model.__name__}")

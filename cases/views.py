@@ -2,6 +2,7 @@ import csv
 import io
 from collections import defaultdict
 
+from django.core.cache import cache
 from django.core.paginator import EmptyPage, InvalidPage, Paginator
 from django.db.models import Value, prefetch_related_objects
 from django.http import HttpResponse, JsonResponse
@@ -291,11 +292,23 @@ class CaseListView(ListView):
 
 class CaseDetailView(DetailView):
     # Built once: cloning it per request is cheaper than building its nine subqueries anew.
-    queryset = (
-        Case.objects.published()
-        .with_row_flags()
-        .annotate(catalogue_version=CatalogueVersion.subquery())
-    )
+    queryset = Case.objects.published().with_row_flags()
+    # The page shows nothing but catalogue content, and every change to that content gives the
+    # catalogue a new version (CatalogueVersion), so a page cached under a version never goes
+    # stale; entries of past versions simply expire.
+    cache_timeout = 60 * 60 * 24
+
+    def get(self, request, *args, **kwargs):
+        self.catalogue_version = CatalogueVersion.current()
+        if request.GET.get("format") == "json":
+            return super().get(request, *args, **kwargs)
+        key = f"case-detail:{self.catalogue_version}:{kwargs['slug']}"
+        content = cache.get(key)
+        if content is None:
+            response = super().get(request, *args, **kwargs).render()
+            cache.set(key, response.content, self.cache_timeout)
+            return response
+        return HttpResponse(content)
 
     def get_object(self, queryset=None):
         case = super().get_object(queryset)
@@ -330,7 +343,7 @@ class CaseDetailView(DetailView):
 
     def similar_cases(self, case, limit=8):
         """Cases linked by hand first, then those sharing organisations, then themes."""
-        index = current_index(case.catalogue_version)
+        index = current_index(self.catalogue_version)
         organization_ids = {actor.organization_id for actor in case.actors.all()}
         theme_keys = [theme.key for theme in case.themes.all()]
         # One query for both: explicit links (organisation -1) and shared organisations.

@@ -14,11 +14,14 @@ OUT=${OUT:-loadtest/results}
 mkdir -p "$OUT"
 
 $PY manage.py collectstatic --noinput -v0
-.venv/bin/gunicorn kokudo.wsgi --bind "127.0.0.1:$PORT" --workers 3 --threads 4 \
-  --worker-class gthread --access-logfile /dev/null --error-logfile "$OUT/gunicorn.log" &
+# Workers share rendered case pages through Redis (REDIS_URL= for one in-memory cache each).
+export REDIS_URL=${REDIS_URL-redis://127.0.0.1:6379/1}
+.venv/bin/gunicorn kokudo.wsgi -c python:kokudo.gunicorn --bind "127.0.0.1:$PORT" \
+  --error-logfile "$OUT/gunicorn.log" &
 GUNICORN=$!
 trap 'kill $GUNICORN 2>/dev/null; wait $GUNICORN 2>/dev/null || true' EXIT
-for _ in $(seq 50); do
+# The master builds the facet index before it forks the workers: allow it some time.
+for _ in $(seq 120); do
   curl -sf -o /dev/null "http://127.0.0.1:$PORT/cases/" && break
   sleep 0.5
 done

@@ -1,6 +1,7 @@
 import io
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
 
@@ -15,3 +16,9 @@ def pytest_collection_modifyitems(items):
     # Browser tests use a live server, whose database flush would empty the shared catalogue
     # for the tests after them: run them last.
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Start every test with an empty cache: pages cached by one test must not serve another."""
+    cache.clear()

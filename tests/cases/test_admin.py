@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
-from cases.models import Case
+from cases.models import Case, Organization
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +119,16 @@ def test_non_staff_are_kept_out(client):
 def test_anonymous_is_sent_to_login(client):
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
+
+
+def test_renaming_an_organisation_reindexes_its_cases(admin_client):
+    organization = Organization.objects.get(name="ミーツ株式会社")
+    page = admin_client.get(reverse("admin:cases_organization_change", args=[organization.pk]))
+    data = form_data(page.context["adminform"].form)
+    data["aliases"] = '["ミーツ", "目印社ハシビロコウ"]'
+    response = admin_client.post(
+        reverse("admin:cases_organization_change", args=[organization.pk]), data
+    )
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    found = admin_client.get(reverse("cases:case_list"), {"q": "ハシビロコウ", "format": "json"})
+    assert [case["slug"] for case in found.json()["results"]] == ["meets"]

@@ -151,6 +151,7 @@ def test_bench_measures_every_scenario(tmp_path):
         "search_3char",
         "search_and_facets",
         "detail",
+        "detail_uncached",
         "json_2_facets",
         "admin_changelist_2_facets",
     }
@@ -159,6 +160,9 @@ def test_bench_measures_every_scenario(tmp_path):
         assert figures["median_ms"] > 0
         assert figures["queries"] >= 1, (name, result)
     assert result["ratios"]["admin_over_browse_2_facets"] > 0
+    # The cached page costs only the catalogue version's query; uncached it is built anew.
+    assert result["scenarios"]["detail"]["queries"] == 1
+    assert result["scenarios"]["detail_uncached"]["queries"] > 1
     assert "admin_changelist_2_facets" in out.getvalue()
     if connection.vendor == "postgresql":
         assert "== admin_changelist_2_facets: slowest of" in out.getvalue()

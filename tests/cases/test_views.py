@@ -245,7 +245,7 @@ def test_browse_query_budget(client, django_assert_max_num_queries):
 
 def test_every_published_case_page_renders_within_budget(client, django_assert_max_num_queries):
     for case in Case.objects.published():
-        with django_assert_max_num_queries(10):
+        with django_assert_max_num_queries(11):
             response = client.get(case.get_absolute_url())
         assert response.status_code == 200, case.slug
         body = response.content.decode()
@@ -253,6 +253,25 @@ def test_every_published_case_page_renders_within_budget(client, django_assert_m
             "&quot;", '"'
         )
         assert "引用表記" in body
+
+
+def test_case_page_is_cached_until_the_catalogue_changes(client, django_assert_num_queries):
+    url = reverse("cases:case_detail", args=["meets"])
+    first = client.get(url).content
+    with django_assert_num_queries(1):  # the catalogue version; the page comes from the cache
+        assert client.get(url).content == first
+    organization = Organization.objects.get(name="ミーツ株式会社")
+    organization.name = "ミーツ株式会社（改称テスト）"
+    organization.save()
+    assert "ミーツ株式会社（改称テスト）" in client.get(url).content.decode()
+
+
+def test_json_of_a_case_is_not_served_from_the_page_cache(client):
+    url = reverse("cases:case_detail", args=["meets"])
+    client.get(url)
+    response = client.get(url, {"format": "json"})
+    assert response["Content-Type"] == "application/json"
+    assert json.loads(response.content)["slug"] == "meets"
 
 
 def test_detail_page_shows_each_document_and_both_figures(client):
