@@ -331,6 +331,12 @@ class CaseQuerySet(models.QuerySet):
             ),
         )
 
+    def for_comparison(self):
+        """Fetch everything the comparison table shows, in the same few queries for any number."""
+        return self.prefetch_related(
+            "themes", *(detail_prefetch(name) for name in COMPARED_RELATIONS)
+        )
+
     def with_row_flags(self):
         """Annotate has_<relation> for every relation the detail page shows."""
         return self.annotate(
@@ -376,6 +382,16 @@ DETAIL_RELATIONS = (
     "milestones",
     "challenges",
     "points",
+)
+# What the comparison page sets side by side.
+COMPARED_RELATIONS = (
+    "places",
+    "citations",
+    "actors",
+    "funding",
+    "infrastructure",
+    "figures",
+    "milestones",
 )
 # Small text-only relations the detail page reads together, in one query (see case_outline).
 OUTLINE_RELATIONS = ("challenges", "points", "milestones")

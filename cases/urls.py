@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("cases/", views.CaseListView.as_view(), name="case_list"),
     path("cases/<slug:slug>/", views.CaseDetailView.as_view(), name="case_detail"),
+    path("compare/", views.CaseCompareView.as_view(), name="compare"),
     path(
         "organizations/<str:slug>/",
         views.OrganizationDetailView.as_view(),

@@ -14,13 +14,14 @@ from django.views.generic import DetailView, ListView, TemplateView
 from . import catalogue
 from .facet_index import current_index
 from .facets import FACETS, FACETS_BY_PARAM, FacetCounts, build_facets
-from .filters import MAX_QUERY_LENGTH, CaseFilterSet
+from .filters import MAX_QUERY_LENGTH, CaseFilterSet, QueryField
 from .models import (
     DETAIL_RELATIONS,
     OUTLINE_RELATIONS,
     Actor,
     Case,
     CatalogueVersion,
+    KeyFigure,
     Organization,
     SourceDocument,
     case_outline,
@@ -416,6 +417,74 @@ class CaseDetailView(DetailView):
             record["url"] = self.request.build_absolute_uri(self.object.get_absolute_url())
             return JsonResponse(record, json_dumps_params={"ensure_ascii": False})
         return super().render_to_response(context, **response_kwargs)
+
+
+class CaseCompareView(TemplateView):
+    """Set two to four cases side by side; cases are added by search and removed by link."""
+
+    template_name = "cases/case_compare.html"
+    max_cases = 4
+    max_candidates = 10
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        requested = list(
+            dict.fromkeys(
+                strip_control_characters(slug)[:100] for slug in self.request.GET.getlist("case")
+            )
+        )
+        requested = [slug for slug in requested if slug]
+        found = (
+            Case.objects.published()
+            .filter(slug__in=requested[: self.max_cases * 2])
+            .for_comparison()
+            .in_bulk(field_name="slug")
+        )
+        cases = [found[slug] for slug in requested if slug in found][: self.max_cases]
+        for case in cases:
+            case.scale_figures = [f for f in case.figures.all() if f.kind != KeyFigure.Kind.OTHER]
+            case.other_figures = [f for f in case.figures.all() if f.kind == KeyFigure.Kind.OTHER]
+            case.remove_query = urlencode([("case", c.slug) for c in cases if c is not case])
+        notices = []
+        missing = [slug for slug in requested if slug not in found]
+        if missing:
+            notices.append(
+                _("「%(slugs)s」という公開中の事例はないため、除きました。")
+                % {"slugs": "、".join(slug[:30] for slug in missing[:5])}
+            )
+        if len([slug for slug in requested if slug in found]) > self.max_cases:
+            notices.append(
+                _("比較できるのは%(n)d件までです。先頭の%(n)d件を表示しています。")
+                % {"n": self.max_cases}
+            )
+        query_field = QueryField()
+        query = query_field.clean(self.request.GET.get("q"))
+        context.update(
+            cases=cases,
+            notices=notices,
+            query=query,
+            candidates=self.candidates(query, cases) if query else [],
+            can_add=len(cases) < self.max_cases,
+            slugs=[case.slug for case in cases],
+        )
+        return context
+
+    def candidates(self, query, cases):
+        """Search results that can still be added, from the facet index (no extra query)."""
+        index = current_index()
+        compared = {case.pk for case in cases}
+        current = [("case", case.slug) for case in cases]
+        found = []
+        for position in index.search_mask(query)[1]:
+            if index.ids[position] in compared:
+                continue
+            slug = index.slugs[position]
+            found.append(
+                {"title": index.titles[position], "add": urlencode([*current, ("case", slug)])}
+            )
+            if len(found) == self.max_candidates:
+                break
+        return found
 
 
 class OrganizationDetailView(DetailView):

@@ -4,3 +4,29 @@ document.addEventListener("focusin", (event) => {
     event.target.select();
   }
 });
+
+// Copy buttons: shown only where this script runs; the readonly field still works without it.
+document.querySelectorAll(".copy-button").forEach((button) => {
+  button.hidden = false;
+});
+
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest(".copy-button");
+  if (!button) {
+    return;
+  }
+  const field = document.getElementById(button.dataset.copy);
+  let copied = false;
+  try {
+    await navigator.clipboard.writeText(field.value);
+    copied = true;
+  } catch {
+    // No clipboard API (plain http, older browsers): copy the selection instead.
+    field.select();
+    copied = document.execCommand("copy");
+  }
+  button.textContent = copied ? "コピーしました" : "選択しました（Ctrl+Cでコピー）";
+  setTimeout(() => {
+    button.textContent = "コピー";
+  }, 2500);
+});

@@ -164,6 +164,40 @@ def test_journey_without_javascript(browser, site):
     context.close()
 
 
+def test_compare_cases_and_copy_a_citation(browser, site, csp_violations):
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, permissions=["clipboard-read", "clipboard-write"]
+    )
+    page = csp_violations(context.new_page())
+    page.goto(f"{site}/cases/?type=commons")
+    ticks = page.get_by_role("checkbox", name=re.compile(r"^比べる\s*："))
+    first, second = ticks.nth(0), ticks.nth(1)
+    first.check()
+    second.check()
+    page.get_by_role("button", name=re.compile(r"^チェックした事例を比べる")).click()
+    page.wait_for_url(re.compile(r"/compare/\?case=[a-z0-9-]+&case=[a-z0-9-]+$"))
+    assert page.locator(".compare-table thead th").count() == 2
+    check_accessibility(page)
+
+    page.locator("#compare-q").fill("交通")
+    page.locator("#compare-q").press("Enter")
+    page.wait_for_url(re.compile(r"q=%E4%BA%A4%E9%80%9A"))
+    page.locator(".compare-add li a").first.click()
+    page.wait_for_url(re.compile(r"/compare/\?(case=[a-z0-9-]+&){2}case=[a-z0-9-]+$"))
+    assert page.locator(".compare-table thead th").count() == 3
+    screenshot(page, "compare-1280")
+
+    page.goto(f"{site}/cases/meets/")
+    button = page.get_by_role("button", name="コピー").first
+    button.click()
+    page.get_by_role("button", name="コピーしました").wait_for()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == page.locator(".cite-line").first.input_value()
+    assert copied.startswith("国土審議会")
+    context.close()
+    assert csp_violations.messages == []
+
+
 @pytest.mark.parametrize("width", [1280, 375])
 def test_home_is_accessible(browser, site, width):
     page = browser.new_page(viewport={"width": width, "height": 900})
