@@ -45,7 +45,6 @@ class FacetIndex:
     orders: dict  # sort key -> positions in that order
     labels: dict  # the options of the facets whose values live in tables
     searches: OrderedDict = field(default_factory=OrderedDict)
-    flag_strings: dict = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -92,12 +91,18 @@ class FacetIndex:
             labels=dynamic_labels(),
         )
 
-    def flags(self, facet, value):
-        """Return one character per position, "1" where the case has the value."""
-        key = (facet, value)
-        if key not in self.flag_strings:
-            self.flag_strings[key] = bin(self.bits.get(key, 0))[2:][::-1]
-        return self.flag_strings[key]
+    def shared_counts(self, facet, values, positions):
+        """Return how many of values each of positions has, for those that have any."""
+        candidates = positions_to_bits(positions, len(self.ids))
+        counts = defaultdict(int)
+        for value in values:
+            # One character per position, "1" where a candidate has the value.
+            flags = bin(self.bits.get((facet, value), 0) & candidates)[2:][::-1]
+            position = flags.find("1")
+            while position != -1:
+                counts[position] += 1
+                position = flags.find("1", position + 1)
+        return counts
 
     def sharing(self, facet, values, at_least, exclude, limit):
         """Return up to limit case ids sharing the most of values (at least at_least of them)."""

@@ -371,13 +371,11 @@ class CaseDetailView(DetailView):
             case_id for case_id, _ in index.sharing("theme", theme_keys, 2, case.pk, limit)
         )
         position = index.position
-        theme_flags = [index.flags("theme", key) for key in theme_keys]
+        published = {case_id: position[case_id] for case_id in candidates if case_id in position}
+        themes_shared = index.shared_counts("theme", theme_keys, published.values())
         ranked = []
-        for case_id in candidates:
-            if case_id not in position:  # unpublished
-                continue
-            at = position[case_id]
-            shared_themes = sum(flags[at : at + 1] == "1" for flags in theme_flags)
+        for case_id, at in published.items():
+            shared_themes = themes_shared[at]
             if case_id not in explicit and not organizations[case_id] and shared_themes < 2:
                 continue
             ranked.append(

@@ -95,6 +95,16 @@ DATABASES = {
     )
 }
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "DATABASE_PREPARED_STATEMENTS", True
+):
+    # Server-side parameters let psycopg prepare a statement the fifth time it runs on a
+    # connection, so PostgreSQL stops re-planning the pages' fixed queries. Turn off behind a
+    # pooler that cannot keep prepared statements (PgBouncer in transaction mode before 1.21).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=5
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Rendered case pages are cached per catalogue version (CaseDetailView). Set REDIS_URL to share

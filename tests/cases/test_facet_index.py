@@ -68,3 +68,18 @@ def test_empty_catalogue():
     assert len(results) == 0
     assert results[0:20] == []
     assert counts == {}
+
+
+def test_shared_counts_match_the_database():
+    index = current_index()
+    meets = Case.objects.get(slug="meets")
+    keys = list(meets.themes.values_list("key", flat=True))
+    positions = list(range(len(index.ids)))
+    counts = index.shared_counts("theme", keys, positions)
+    for case in Case.objects.published().prefetch_related("themes"):
+        shared = len({theme.key for theme in case.themes.all()} & set(keys))
+        assert counts.get(index.position[case.pk], 0) == shared, case.slug
+    # Only the positions asked about are counted.
+    assert index.shared_counts("theme", keys, [index.position[meets.pk]]) == {
+        index.position[meets.pk]: len(keys)
+    }
