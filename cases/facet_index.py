@@ -17,9 +17,6 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Value
-from django.db.models.functions import StrIndex
-
 from .facets import FACETS, dynamic_labels
 from .models import Case, CaseFacet, CatalogueVersion
 from .text import normalize
@@ -40,6 +37,7 @@ class FacetIndex:
     ids: list  # case ids; a case's position is its rank by title
     slugs: list
     titles: list
+    search_titles: list  # normalised, for relevance
     bits: dict  # (facet, value) -> int
     by_facet: dict  # facet -> [(value, int)]
     orders: dict  # sort key -> positions in that order
@@ -56,7 +54,7 @@ class FacetIndex:
         rows = list(
             Case.objects.published()
             .order_by("title", "pk")
-            .values_list("pk", "population", "latest_source_year", "slug", "title")
+            .values_list("pk", "population", "latest_source_year", "slug", "title", "search_title")
         )
         ids = [row[0] for row in rows]
         slugs = [row[3] for row in rows]
@@ -85,6 +83,7 @@ class FacetIndex:
             ids=ids,
             slugs=slugs,
             titles=titles,
+            search_titles=[row[5] for row in rows],
             bits=bits,
             by_facet=dict(by_facet),
             orders=orders,
@@ -143,16 +142,14 @@ class FacetIndex:
                 self.searches.move_to_end(query)
                 return self.searches[query]
         first_word = normalize(query).split()[0]
-        matches = (
-            Case.objects.published()
-            .search(query)
-            .annotate(rank=StrIndex("search_text", Value(first_word)))
-            .values_list("pk", "rank")
-        )
+        matches = Case.objects.published().search(query).order_by().values_list("pk", flat=True)
         position = self.position
-        # Earlier hits rank higher (the indexed text starts with the title); ties by title.
-        ranked = sorted((rank, position[pk]) for pk, rank in matches if pk in position)
-        result = (positions_to_bits((p for _, p in ranked), len(self.ids)), [p for _, p in ranked])
+        found = sorted(position[pk] for pk in matches if pk in position)
+        # As CaseQuerySet.by_relevance: title matches first, then the rest, each by title.
+        titles = self.search_titles
+        in_title = [p for p in found if first_word in titles[p]]
+        elsewhere = [p for p in found if first_word not in titles[p]]
+        result = (positions_to_bits(found, len(self.ids)), in_title + elsewhere)
         with self.lock:
             self.searches[query] = result
             while len(self.searches) > SEARCH_CACHE_SIZE:

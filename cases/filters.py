@@ -3,8 +3,8 @@
 import django_filters
 import django_filters.fields
 from django import forms
-from django.db.models import F, Value
-from django.db.models.functions import Coalesce, StrIndex
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from .facets import FACETS, filter_by_facets
@@ -120,11 +120,7 @@ class CaseFilterSet(django_filters.FilterSet):
         queryset = super().filter_queryset(queryset)
         sort = self.sort_key
         if sort == "relevance" and self.query:
-            first_word = self.query.split()[0]
-            # The indexed text starts with the title, then the summary: an earlier hit ranks higher.
-            return queryset.annotate(rank=StrIndex("search_text", Value(first_word))).order_by(
-                "rank", "title", "pk"
-            )
+            return queryset.by_relevance(self.query)
         if sort == "-population":
             return queryset.order_by(F("population").desc(nulls_last=True), "title", "pk")
         if sort == "population":

@@ -367,9 +367,22 @@ class CaseQuerySet(models.QuerySet):
                     output_field=ArrayField(models.TextField()),
                 )
             ).filter(search_ngrams__contains=sorted(query_ngrams(words)))
+            # A word of one or two characters is itself one of the n-grams, so the index has
+            # already answered exactly; testing its substring would only read every text again.
+            words = [word for word in words if len(word) > 2]
         for word in words:
             qs = qs.filter(search_text__contains=word)
         return qs
+
+    def by_relevance(self, query):
+        """Order cases whose title contains the query's first word first, then by title."""
+        first_word = normalize(query).split()[0]
+        return self.alias(
+            title_miss=models.Case(
+                models.When(search_title__contains=first_word, then=models.Value(0)),
+                default=models.Value(1),
+            )
+        ).order_by("title_miss", "title", "pk")
 
 
 DETAIL_RELATIONS = (
@@ -491,13 +504,17 @@ class Case(models.Model):
 
     # Derived by refresh_index(); never edited by hand.
     search_text = models.TextField(editable=False, default="")
+    # The title as search matches it: relevance puts the cases it matches first.
+    search_title = models.TextField(editable=False, default="")
     population = models.PositiveIntegerField(_("人口（記載値）"), null=True, editable=False)
     latest_source_year = models.PositiveSmallIntegerField(null=True, editable=False)
 
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["search_text", "population", "latest_source_year"])
+    history = HistoricalRecords(
+        excluded_fields=["search_text", "search_title", "population", "latest_source_year"]
+    )
 
     objects = CaseQuerySet.as_manager()
 
@@ -543,6 +560,7 @@ class Case(models.Model):
             parts += [actor.organization.name, *actor.organization.aliases]
         parts += [item.name for item in self.infrastructure.all()]
         self.search_text = normalize("\n".join(part for part in parts if part))
+        self.search_title = normalize(self.title)
 
         populations = [
             figure.people
@@ -557,6 +575,7 @@ class Case(models.Model):
         ]
         type(self).objects.filter(pk=self.pk).update(
             search_text=self.search_text,
+            search_title=self.search_title,
             population=self.population,
             latest_source_year=self.latest_source_year,
         )

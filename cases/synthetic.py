@@ -619,6 +619,7 @@ class _CaseBuilder:
             parts += [organization.name, *organization.aliases]
         parts += [item.name for item in infrastructure]
         case.search_text = normalize("\n".join(part for part in parts if part))
+        case.search_title = normalize(case.title)
         case.latest_source_year = max(source.year for source, _ in cited)
         for facet, value in sorted(facets):
             self.add("facets", case, CaseFacet(facet=facet, value=value))

@@ -423,18 +423,19 @@ class CaseCompareView(TemplateView):
     template_name = "cases/case_compare.html"
     max_cases = 4
     max_candidates = 10
+    # More slugs than this in one request are not looked at: nobody types them, and each costs.
+    max_requested = 20
+
+    def requested_slugs(self):
+        slugs = (strip_control_characters(slug)[:100] for slug in self.request.GET.getlist("case"))
+        return list(dict.fromkeys(slug for slug in slugs if slug))[: self.max_requested]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        requested = list(
-            dict.fromkeys(
-                strip_control_characters(slug)[:100] for slug in self.request.GET.getlist("case")
-            )
-        )
-        requested = [slug for slug in requested if slug]
+        requested = self.requested_slugs()
         found = (
             Case.objects.published()
-            .filter(slug__in=requested[: self.max_cases * 2])
+            .filter(slug__in=requested)
             .for_comparison()
             .in_bulk(field_name="slug")
         )
@@ -468,7 +469,7 @@ class CaseCompareView(TemplateView):
         return context
 
     def candidates(self, query, cases):
-        """Search results that can still be added, from the facet index (no extra query)."""
+        """Search results that can still be added, in relevance order, from the facet index."""
         index = current_index()
         compared = {case.pk for case in cases}
         current = [("case", case.slug) for case in cases]

@@ -53,6 +53,12 @@ def test_unknown_duplicate_and_surplus_cases_are_set_aside_with_a_notice(client)
     assert "4件まで" in notices
 
 
+def test_unknown_slugs_do_not_crowd_out_real_ones(client):
+    slugs = [f"no-such-case-{n}" for n in range(10)] + ["meets", "sundred"]
+    response = client.get(COMPARE, [("case", slug) for slug in slugs])
+    assert [case.slug for case in response.context["cases"]] == ["meets", "sundred"]
+
+
 def test_draft_cases_cannot_be_compared(client):
     Case.objects.filter(slug="meets").update(status=Case.Status.DRAFT)
     response = client.get(COMPARE, [("case", "meets"), ("case", "sundred")])

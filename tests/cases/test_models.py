@@ -114,6 +114,7 @@ def test_refresh_index_records_facets_and_search_text():
     case.refresh_index()
     case.refresh_from_db()
     assert "kabuletの試験" in case.search_text
+    assert case.search_title == "kabuletの試験"
     assert case.population == 4000
     facets = set(case.facet_values.values_list("facet", "value"))
     assert {

@@ -41,6 +41,18 @@ def test_search_finds_the_expected_cases():
     assert set(Case.objects.search("存在しない語句")) == set()
 
 
+def test_relevance_puts_title_matches_first(client):
+    response = client.get("/cases/", {"q": "交通", "format": "json"})
+    titles = [item["title"] for item in response.json()["results"]]
+    in_title = [normalize("交通") in normalize(title) for title in titles]
+    assert any(in_title)
+    assert not all(in_title)
+    # Every title match before the first case that matches elsewhere; each group by title.
+    assert in_title == sorted(in_title, reverse=True)
+    first_group = titles[: in_title.count(True)]
+    assert first_group == sorted(first_group)
+
+
 def test_query_ngrams():
     assert query_ngrams(["交通"]) == {"交通"}
     assert query_ngrams(["森"]) == {"森"}

@@ -33,7 +33,7 @@ def generate(count=COUNT, **options):
 def derived(case):
     case.refresh_from_db()
     facets = sorted(case.facet_values.values_list("facet", "value"))
-    return case.search_text, case.population, case.latest_source_year, facets
+    return case.search_text, case.search_title, case.population, case.latest_source_year, facets
 
 
 @pytest.fixture
@@ -149,6 +149,8 @@ def test_bench_measures_every_scenario(tmp_path):
         "browse_4_facets",
         "search_2char",
         "search_3char",
+        "search_2char_cold",
+        "search_3char_cold",
         "search_and_facets",
         "detail",
         "detail_uncached",
