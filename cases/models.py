@@ -396,15 +396,10 @@ DETAIL_RELATIONS = (
     "challenges",
     "points",
 )
-# What the comparison page sets side by side.
-COMPARED_RELATIONS = (
-    "places",
-    "citations",
-    "actors",
-    "funding",
-    "infrastructure",
-    "figures",
-    "milestones",
+# What the comparison page sets side by side: all but the 2022 slides' 課題 and ポイント, which
+# only some cases have and which do not line up across cases.
+COMPARED_RELATIONS = tuple(
+    name for name in DETAIL_RELATIONS if name not in ("challenges", "points")
 )
 # Small text-only relations the detail page reads together, in one query (see case_outline).
 OUTLINE_RELATIONS = ("challenges", "points", "milestones")
