@@ -5,7 +5,7 @@ from collections import defaultdict
 from django.core.cache import cache
 from django.core.paginator import EmptyPage, InvalidPage, Paginator
 from django.db.models import Value, prefetch_related_objects
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -300,6 +300,8 @@ class CaseDetailView(DetailView):
     cache_timeout = 60 * 60 * 24
 
     def get(self, request, *args, **kwargs):
+        if len(kwargs["slug"]) > Case._meta.get_field("slug").max_length:
+            raise Http404  # no such case, and too long a key for any cache
         self.catalogue_version = CatalogueVersion.current()
         if request.GET.get("format") == "json":
             return super().get(request, *args, **kwargs)

@@ -290,6 +290,8 @@ def test_detail_json(client):
 
 def test_unknown_case_is_404(client):
     assert client.get(reverse("cases:case_detail", args=["no-such-case"])).status_code == 404
+    # Longer than any slug: answered without a database query or a cache key warning.
+    assert client.get(reverse("cases:case_detail", args=["a" * 300])).status_code == 404
 
 
 def test_every_organisation_page_renders(client, django_assert_max_num_queries):
