@@ -967,6 +967,11 @@ class KeyFigure(CaseRow):
         return int(Decimal(self.value) * multiplier)
 
     @property
+    def as_of_or_undated(self):
+        """The figure's date for a reader, saying so when the document gives none."""
+        return _("時点の記載なし") if self.undated else self.as_of_display
+
+    @property
     def as_of_display(self):
         if self.as_of_label:
             return self.as_of_label

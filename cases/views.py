@@ -32,6 +32,11 @@ from .text import strip_control_characters
 PAGE_SIZE = 20
 
 
+def quoted_values(values):
+    """Show the first few values a visitor sent, shortened, for a notice that sets them aside."""
+    return "、".join(strip_control_characters(value)[:30] for value in values[:5])
+
+
 class HomeView(TemplateView):
     template_name = "cases/home.html"
 
@@ -136,10 +141,9 @@ class CaseListView(ListView):
         notices = []
         fs = self.filterset
         for param, values in fs.ignored_values().items():
-            shown = "、".join(strip_control_characters(v)[:30] for v in values[:5])
             notices.append(
                 _("「%(facet)s」に %(values)s という値はないため、無視しました。")
-                % {"facet": FACETS_BY_PARAM[param].label, "values": shown}
+                % {"facet": FACETS_BY_PARAM[param].label, "values": quoted_values(values)}
             )
         if fs.query_truncated:
             notices.append(
@@ -441,7 +445,8 @@ class CaseCompareView(TemplateView):
             .for_comparison()
             .in_bulk(field_name="slug")
         )
-        cases = [found[slug] for slug in requested if slug in found][: self.max_cases]
+        available = [found[slug] for slug in requested if slug in found]
+        cases = available[: self.max_cases]
         for case in cases:
             case.scale_figures = [f for f in case.figures.all() if f.kind != KeyFigure.Kind.OTHER]
             case.other_figures = [f for f in case.figures.all() if f.kind == KeyFigure.Kind.OTHER]
@@ -451,22 +456,20 @@ class CaseCompareView(TemplateView):
         if missing:
             notices.append(
                 _("「%(slugs)s」という公開中の事例はないため、除きました。")
-                % {"slugs": "、".join(slug[:30] for slug in missing[:5])}
+                % {"slugs": quoted_values(missing)}
             )
-        if len([slug for slug in requested if slug in found]) > self.max_cases:
+        if len(available) > self.max_cases:
             notices.append(
                 _("比較できるのは%(n)d件までです。先頭の%(n)d件を表示しています。")
                 % {"n": self.max_cases}
             )
-        query_field = QueryField()
-        query = query_field.clean(self.request.GET.get("q"))
+        query = QueryField().clean(self.request.GET.get("q"))
         context.update(
             cases=cases,
             notices=notices,
             query=query,
             candidates=self.candidates(query, cases) if query else [],
             can_add=len(cases) < self.max_cases,
-            slugs=[case.slug for case in cases],
         )
         return context
 
