@@ -44,13 +44,16 @@ def valid_month(field, name):
     )
 
 
+# The longest gram kokudo_ngrams() indexes (migration 0007): characters, pairs and trigrams.
+NGRAM_SIZE = 3
+
+
 def query_ngrams(words):
     """Return the grams kokudo_ngrams() must hold for text containing every word."""
     grams = set()
     for word in words:
-        if len(word) == 1:
-            grams.add(word)
-        grams.update(word[i : i + 2] for i in range(len(word) - 1))
+        size = min(len(word), NGRAM_SIZE)
+        grams.update(word[i : i + size] for i in range(len(word) - size + 1))
     return grams
 
 
@@ -358,7 +361,7 @@ class CaseQuerySet(models.QuerySet):
         words = normalize(query).split()
         qs = self
         if words and connections[self.db].vendor == "postgresql":
-            # Narrow through the n-gram index (migration 0003); the substring test below
+            # Narrow through the n-gram index (migrations 0003, 0007); the substring test below
             # then keeps exactly the cases that contain each word.
             qs = qs.alias(
                 search_ngrams=models.Func(
@@ -367,9 +370,9 @@ class CaseQuerySet(models.QuerySet):
                     output_field=ArrayField(models.TextField()),
                 )
             ).filter(search_ngrams__contains=sorted(query_ngrams(words)))
-            # A word of one or two characters is itself one of the n-grams, so the index has
+            # A word of up to three characters is itself one of the n-grams, so the index has
             # already answered exactly; testing its substring would only read every text again.
-            words = [word for word in words if len(word) > 2]
+            words = [word for word in words if len(word) > NGRAM_SIZE]
         for word in words:
             qs = qs.filter(search_text__contains=word)
         return qs

@@ -14,6 +14,10 @@ QUERIES = [
     "森林",
     "森",
     "地域交通",
+    "自治体",
+    "移住者 観光客",
+    "ワーケーション",
+    "高校生 自治体",
     "共助 厚真",
     "ＫＡＢＵＬＥＴ",
     "kabulet",
@@ -56,7 +60,31 @@ def test_relevance_puts_title_matches_first(client):
 def test_query_ngrams():
     assert query_ngrams(["交通"]) == {"交通"}
     assert query_ngrams(["森"]) == {"森"}
-    assert query_ngrams(["地域交通"]) == {"地域", "域交", "交通"}
+    assert query_ngrams(["自治体"]) == {"自治体"}
+    assert query_ngrams(["地域交通"]) == {"地域交", "域交通"}
+    assert query_ngrams(["森", "自治体"]) == {"森", "自治体"}
+
+
+def reference_ngrams(text):
+    """Every run of characters between spaces, cut into its substrings of one to three."""
+    return {
+        run[start : start + size]
+        for run in text.split(" ")
+        for size in (1, 2, 3)
+        for start in range(len(run) - size + 1)
+    }
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="kokudo_ngrams() is PostgreSQL's")
+@pytest.mark.parametrize(
+    "text",
+    ["", "森", "交通", "自治体 dx", "地域交通の 再編 a b", "  ab  cde ", "ＫＡＢＵ 交通交通"],
+)
+def test_postgresql_ngrams_are_the_texts_short_substrings(text):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT kokudo_ngrams(%s)", [text])
+        (grams,) = cursor.fetchone()
+    assert sorted(grams) == sorted(reference_ngrams(text))
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the n-gram index is PostgreSQL's")
