@@ -31,6 +31,21 @@ def positions_to_bits(positions, size):
     return int.from_bytes(buffer, "little")
 
 
+def bit_positions(bits):
+    """Yield the positions of the set bits, lowest first."""
+    flags = bin(bits)[2:][::-1]  # one character per position, "1" where the bit is set
+    position = flags.find("1")
+    while position != -1:
+        yield position
+        position = flags.find("1", position + 1)
+
+
+def title_matches_first(bits, title_matches):
+    """Yield the positions of bits, those in title_matches first, each group by title."""
+    yield from bit_positions(bits & title_matches)
+    yield from bit_positions(bits & ~title_matches)
+
+
 @dataclass
 class FacetIndex:
     version: str
@@ -95,12 +110,8 @@ class FacetIndex:
         candidates = positions_to_bits(positions, len(self.ids))
         counts = defaultdict(int)
         for value in values:
-            # One character per position, "1" where a candidate has the value.
-            flags = bin(self.bits.get((facet, value), 0) & candidates)[2:][::-1]
-            position = flags.find("1")
-            while position != -1:
+            for position in bit_positions(self.bits.get((facet, value), 0) & candidates):
                 counts[position] += 1
-                position = flags.find("1", position + 1)
         return counts
 
     def sharing(self, facet, values, at_least, exclude, limit):
@@ -114,12 +125,11 @@ class FacetIndex:
                 level |= functools.reduce(operator.and_, combination)
             if excluded is not None:
                 level &= ~(1 << excluded)
-            flags = bin(level)[2:][::-1]
-            position = flags.find("1")
-            while position != -1 and len(found) < limit:
+            for position in bit_positions(level):
+                if len(found) >= limit:
+                    break
                 if self.ids[position] not in {case_id for case_id, _ in found}:
                     found.append((self.ids[position], shared))
-                position = flags.find("1", position + 1)
             if len(found) >= limit:
                 break
         return found
@@ -136,7 +146,7 @@ class FacetIndex:
         return mask
 
     def search_mask(self, query):
-        """Return the bits of the cases matching query, and their relevance order."""
+        """Return the bits of the cases matching query, and of those whose title matches too."""
         with self.lock:
             if query in self.searches:
                 self.searches.move_to_end(query)
@@ -144,12 +154,12 @@ class FacetIndex:
         first_word = normalize(query).split()[0]
         matches = Case.objects.published().search(query).order_by().values_list("pk", flat=True)
         position = self.position
-        found = sorted(position[pk] for pk in matches if pk in position)
-        # As CaseQuerySet.by_relevance: title matches first, then the rest, each by title.
+        found = [position[pk] for pk in matches if pk in position]
+        # As CaseQuerySet.by_relevance, which puts title matches first.
         titles = self.search_titles
         in_title = [p for p in found if first_word in titles[p]]
-        elsewhere = [p for p in found if first_word not in titles[p]]
-        result = (positions_to_bits(found, len(self.ids)), in_title + elsewhere)
+        size = len(self.ids)
+        result = (positions_to_bits(found, size), positions_to_bits(in_title, size))
         with self.lock:
             self.searches[query] = result
             while len(self.searches) > SEARCH_CACHE_SIZE:
@@ -164,10 +174,9 @@ class FacetIndex:
 
     def select(self, selected, query, sort):
         """Return the results and facet counts of a browse request."""
-        base = self.all_bits
-        relevance = None
+        base, title_matches = self.all_bits, 0
         if query:
-            base, relevance = self.search_mask(query)
+            base, title_matches = self.search_mask(query)
         masks = {
             facet: self.facet_mask(facet, values) for facet, values in selected.items() if values
         }
@@ -184,18 +193,21 @@ class FacetIndex:
                 count = (bits & others).bit_count()
                 if count:
                     counts[(facet.param, value)] = count
-        if sort == "relevance" and relevance is not None:
-            order = relevance
-        else:
-            order = self.orders.get(sort)  # None: title order, which is bit order
-        return IndexedResults(self, result, order), counts
+        if sort == "relevance" and query:
+            return IndexedResults(self, result, first=title_matches), counts
+        # No order: title order, which is bit order.
+        return IndexedResults(self, result, self.orders.get(sort)), counts
 
 
 class IndexedResults(Sequence):
-    """The matching cases in display order, fetched from the database a page at a time."""
+    """The matching cases in display order, fetched from the database a page at a time.
 
-    def __init__(self, index, bits, order):
-        self.index, self.bits, self.order = index, bits, order
+    The order is a list of positions; without one, the cases in first come before the others,
+    each group in bit order (by title).
+    """
+
+    def __init__(self, index, bits, order=None, first=0):
+        self.index, self.bits, self.order, self.first = index, bits, order, first
         self._flags = None
         self._count = bits.bit_count()
 
@@ -213,13 +225,10 @@ class IndexedResults(Sequence):
         return self._flags
 
     def positions(self):
-        flags = self.flags
         if self.order is None:
-            position = flags.find("1")
-            while position != -1:
-                yield position
-                position = flags.find("1", position + 1)
+            yield from title_matches_first(self.bits, self.first)
         else:
+            flags = self.flags
             size = len(flags)
             for position in self.order:
                 if position < size and flags[position] == "1":

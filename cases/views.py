@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, TemplateView
 
 from . import catalogue
-from .facet_index import current_index
+from .facet_index import current_index, title_matches_first
 from .facets import FACETS, FACETS_BY_PARAM, FacetCounts, build_facets
 from .filters import MAX_QUERY_LENGTH, CaseFilterSet, QueryField
 from .models import (
@@ -479,7 +479,7 @@ class CaseCompareView(TemplateView):
         compared = {case.pk for case in cases}
         current = [("case", case.slug) for case in cases]
         found = []
-        for position in index.search_mask(query)[1]:
+        for position in title_matches_first(*index.search_mask(query)):
             if index.ids[position] in compared:
                 continue
             slug = index.slugs[position]

@@ -151,6 +151,7 @@ def test_bench_measures_every_scenario(tmp_path):
         "search_3char",
         "search_2char_cold",
         "search_3char_cold",
+        "search_5char_cold",
         "search_and_facets",
         "detail",
         "detail_uncached",
