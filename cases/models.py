@@ -44,12 +44,20 @@ def valid_month(field, name):
     )
 
 
-# The longest gram kokudo_ngrams() indexes (migration 0007): characters, pairs and trigrams.
+# The longest gram kokudo_ngram_codes() indexes (migration 0007): characters, pairs, trigrams.
 NGRAM_SIZE = 3
 
 
+def ngram_code(gram):
+    """Return the number kokudo_ngram_codes() stores for a gram: its code points, 21 bits apart."""
+    code = 0
+    for character in gram:
+        code = (code << 21) | ord(character)
+    return code
+
+
 def query_ngrams(words):
-    """Return the grams kokudo_ngrams() must hold for text containing every word."""
+    """Return the grams kokudo_ngram_codes() must hold for text containing every word."""
     grams = set()
     for word in words:
         size = min(len(word), NGRAM_SIZE)
@@ -363,13 +371,17 @@ class CaseQuerySet(models.QuerySet):
         if words and connections[self.db].vendor == "postgresql":
             # Narrow through the n-gram index (migrations 0003, 0007); the substring test below
             # then keeps exactly the cases that contain each word.
+            codes = ArrayField(models.BigIntegerField())
             qs = qs.alias(
                 search_ngrams=models.Func(
-                    "search_text",
-                    function="kokudo_ngrams",
-                    output_field=ArrayField(models.TextField()),
+                    "search_text", function="kokudo_ngram_codes", output_field=codes
                 )
-            ).filter(search_ngrams__contains=sorted(query_ngrams(words)))
+            ).filter(
+                # One typed array: element by element, Django would send the codes as integers.
+                search_ngrams__contains=models.Value(
+                    sorted(map(ngram_code, query_ngrams(words))), output_field=codes
+                )
+            )
             # A word of up to three characters is itself one of the n-grams, so the index has
             # already answered exactly; testing its substring would only read every text again.
             words = [word for word in words if len(word) > NGRAM_SIZE]

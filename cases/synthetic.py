@@ -13,6 +13,7 @@ Nothing here touches the fixture files.
 
 import random
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import accumulate
@@ -852,8 +853,31 @@ def generate(
     Each batch is one transaction. `progress(done, count)` is called after every batch.
     """
     # With DEBUG on, Django would keep the text of every multi-megabyte INSERT in memory.
-    with override_settings(DEBUG=False):
+    with override_settings(DEBUG=False), _bulk_search_indexing():
         return _generate(count, seed, batch_size, organization_pool, progress)
+
+
+# What PostgreSQL may gather before it merges new cases into the search index (GIN's pending
+# list), and the memory it may merge them in: fewer, larger merges write 100,000 cases about a
+# third faster than the defaults (4 MB each).
+BULK_INDEX_SETTINGS = {"gin_pending_list_limit": "64MB", "work_mem": "256MB"}
+
+
+@contextmanager
+def _bulk_search_indexing():
+    """On PostgreSQL, let this session add to the search index in large batches."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        for name, value in BULK_INDEX_SETTINGS.items():
+            cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for name in BULK_INDEX_SETTINGS:
+                cursor.execute(f"RESET {name}")
 
 
 def _generate(count, seed, batch_size, organization_pool, progress):

@@ -3,7 +3,7 @@
 import pytest
 from django.db import connection
 
-from cases.models import Case, query_ngrams
+from cases.models import Case, ngram_code, query_ngrams
 from cases.text import normalize
 
 pytestmark = pytest.mark.django_db
@@ -75,16 +75,25 @@ def reference_ngrams(text):
     }
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="kokudo_ngrams() is PostgreSQL's")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="kokudo_ngram_codes() is PostgreSQL's"
+)
 @pytest.mark.parametrize(
     "text",
     ["", "森", "交通", "自治体 dx", "地域交通の 再編 a b", "  ab  cde ", "ＫＡＢＵ 交通交通"],
 )
 def test_postgresql_ngrams_are_the_texts_short_substrings(text):
     with connection.cursor() as cursor:
-        cursor.execute("SELECT kokudo_ngrams(%s)", [text])
-        (grams,) = cursor.fetchone()
-    assert sorted(grams) == sorted(reference_ngrams(text))
+        cursor.execute("SELECT kokudo_ngram_codes(%s)", [text])
+        (codes,) = cursor.fetchone()
+    assert sorted(codes) == sorted(ngram_code(gram) for gram in reference_ngrams(text))
+
+
+def test_ngram_codes_tell_every_gram_apart():
+    grams = {"a", "b", "ab", "ba", "aab", "森", "自治", "自治体", "\U0010ffff" * 3, "\x01" * 3}
+    codes = {ngram_code(gram) for gram in grams}
+    assert len(codes) == len(grams)
+    assert max(codes) < 2**63  # fits PostgreSQL's bigint
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the n-gram index is PostgreSQL's")

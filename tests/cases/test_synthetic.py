@@ -115,6 +115,21 @@ def test_delete_keep_trims_to_the_first_cases():
     assert not CaseFacet.objects.filter(case__slug="synthetic-000003").exists()
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the settings are PostgreSQL's")
+def test_generation_gives_the_session_its_settings_back():
+    def settings():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW work_mem")
+            work_mem = cursor.fetchone()
+            cursor.execute("SHOW gin_pending_list_limit")
+            return work_mem, cursor.fetchone()
+
+    before = settings()
+    assert before != (("256MB",), ("64MB",))
+    generate(count=2)
+    assert settings() == before
+
+
 def test_generate_needs_a_count():
     with pytest.raises(CommandError, match="--count"):
         call_command("generate_synthetic_cases")
