@@ -858,8 +858,8 @@ def generate(
 
 
 # What PostgreSQL may gather before it merges new cases into the search index (GIN's pending
-# list), and the memory it may merge them in: fewer, larger merges write 100,000 cases about a
-# third faster than the defaults (4 MB each).
+# list), and the memory it may merge them in. Fewer, larger merges than the defaults (4 MB each)
+# wrote 20,000 cases in 70 s instead of 107 s.
 BULK_INDEX_SETTINGS = {"gin_pending_list_limit": "64MB", "work_mem": "256MB"}
 
 
@@ -869,15 +869,19 @@ def _bulk_search_indexing():
     if connection.vendor != "postgresql":
         yield
         return
+    previous = {}
     with connection.cursor() as cursor:
         for name, value in BULK_INDEX_SETTINGS.items():
-            cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
+            cursor.execute(
+                "SELECT current_setting(%s), set_config(%s, %s, false)", [name, name, value]
+            )
+            previous[name] = cursor.fetchone()[0]
     try:
         yield
     finally:
         with connection.cursor() as cursor:
-            for name in BULK_INDEX_SETTINGS:
-                cursor.execute(f"RESET {name}")
+            for name, value in previous.items():
+                cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
 
 
 def _generate(count, seed, batch_size, organization_pool, progress):

@@ -124,8 +124,10 @@ def test_generation_gives_the_session_its_settings_back():
             cursor.execute("SHOW gin_pending_list_limit")
             return work_mem, cursor.fetchone()
 
+    with connection.cursor() as cursor:
+        cursor.execute("SET work_mem = '12MB'")
     before = settings()
-    assert before != (("256MB",), ("64MB",))
+    assert before == (("12MB",), ("4MB",))
     generate(count=2)
     assert settings() == before
 
