@@ -377,7 +377,8 @@ class CaseQuerySet(models.QuerySet):
                     "search_text", function="kokudo_ngram_codes", output_field=codes
                 )
             ).filter(
-                # One typed array: element by element, Django would send the codes as integers.
+                # One typed bigint array: element by element, Django would send each code as a
+                # 4-byte integer, and the index would match nothing.
                 search_ngrams__contains=models.Value(
                     sorted(map(ngram_code, query_ngrams(words))), output_field=codes
                 )

@@ -433,7 +433,10 @@ class CaseCompareView(TemplateView):
     max_requested = 20
 
     def requested_slugs(self):
-        slugs = (strip_control_characters(slug)[:100] for slug in self.request.GET.getlist("case"))
+        longest = Case._meta.get_field("slug").max_length
+        slugs = (
+            strip_control_characters(slug)[:longest] for slug in self.request.GET.getlist("case")
+        )
         return list(dict.fromkeys(slug for slug in slugs if slug))[: self.max_requested]
 
     def get_context_data(self, **kwargs):
