@@ -1,4 +1,5 @@
-"""The browse page's query string as one FilterSet: facets, search and sort."""
+"""The browse selection in SQL, as a FilterSet: the reference the in-memory index is tested
+against. The views parse the query string with cases.browse.BrowseQuery, not with this."""
 
 import django_filters
 import django_filters.fields
@@ -7,11 +8,9 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from .browse import SORTS, clean_query
 from .facets import FACETS, filter_by_facets
 from .models import Case
-from .text import normalize
-
-MAX_QUERY_LENGTH = 100
 
 
 class LenientMultipleChoiceField(forms.MultipleChoiceField):
@@ -32,9 +31,8 @@ class FacetFilter(django_filters.MultipleChoiceFilter):
 
 class QueryField(forms.CharField):
     def clean(self, value):
-        text = normalize(value if isinstance(value, str) else "")
-        self.truncated = len(text) > MAX_QUERY_LENGTH
-        return text[:MAX_QUERY_LENGTH].strip()
+        text, self.truncated = clean_query(value)
+        return text
 
 
 class SortField(django_filters.fields.ChoiceField):
@@ -43,13 +41,7 @@ class SortField(django_filters.fields.ChoiceField):
 
 
 class CaseFilterSet(django_filters.FilterSet):
-    SORTS = (
-        ("relevance", _("関連度")),
-        ("title", _("事例名")),
-        ("-population", _("人口の多い順")),
-        ("population", _("人口の少ない順")),
-        ("-latest_source", _("出典の新しい順")),
-    )
+    SORTS = SORTS
 
     q = django_filters.CharFilter(
         field_name="search_text", method="filter_search", label=_("キーワード")

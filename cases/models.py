@@ -237,6 +237,16 @@ class Theme(models.Model):
         return (self.key,)
 
 
+class OrganizationQuerySet(models.QuerySet):
+    def public(self):
+        """Organisations a published case names, as actor or as funder: those with a page."""
+        published = {"case__status": Case.Status.PUBLISHED}
+        return self.filter(
+            models.Exists(Actor.objects.filter(organization=models.OuterRef("pk"), **published))
+            | models.Exists(Funding.objects.filter(provider=models.OuterRef("pk"), **published))
+        )
+
+
 class Organization(models.Model):
     class Kind(models.TextChoices):
         MUNICIPALITY = "municipality", _("自治体")
@@ -270,7 +280,7 @@ class Organization(models.Model):
     history = HistoricalRecords()
 
     NATURAL_KEY = "name"
-    objects = NaturalKeyManager()
+    objects = NaturalKeyManager.from_queryset(OrganizationQuerySet)()
 
     class Meta:
         ordering = ["name"]

@@ -107,6 +107,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Anonymous visitors' CSV exports stop at this many rows (the JSON pages give the rest); signed-in
+# users get every matching case. Documented in the README.
+CSV_ANONYMOUS_ROW_LIMIT = 5000
+
 # Rendered case pages are cached per catalogue version (CaseDetailView). Set REDIS_URL to share
 # one cache between worker processes; without it each process keeps its own, in memory.
 REDIS_URL = os.environ.get("REDIS_URL", "")

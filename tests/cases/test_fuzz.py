@@ -101,7 +101,7 @@ def test_browse_json(client, query):
 def test_browse_csv(client, query):
     response = client.get(f"/cases/?{query}&format=csv")
     assert response.status_code == 200, query
-    assert response.content.startswith("\ufeff".encode())
+    assert response.getvalue().startswith("\ufeff".encode())
 
 
 @fuzz(400)

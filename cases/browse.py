@@ -1,0 +1,144 @@
+"""The browse page's query string, parsed once: facets, search, sort, page and format.
+
+Every parameter is lenient: a value the catalogue does not know is set aside with a notice
+instead of failing the request, so any URL gives a normal page.
+"""
+
+from dataclasses import dataclass, field
+
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .facets import FACETS, FACETS_BY_PARAM
+from .text import normalize, strip_control_characters
+
+MAX_QUERY_LENGTH = 100
+
+SORTS = (
+    ("relevance", gettext_lazy("関連度")),
+    ("title", gettext_lazy("事例名")),
+    ("-population", gettext_lazy("人口の多い順")),
+    ("population", gettext_lazy("人口の少ない順")),
+    ("-latest_source", gettext_lazy("出典の新しい順")),
+)
+SORT_KEYS = {key for key, _label in SORTS}
+FORMATS = ("json", "csv")
+
+
+def quoted_values(values):
+    """Show the first few values a visitor sent, shortened, for a notice that sets them aside."""
+    return "、".join(strip_control_characters(value)[:30] for value in values[:5])
+
+
+def clean_query(value):
+    """Return the search words as search matches them, and whether they had to be cut short."""
+    text = normalize(value if isinstance(value, str) else "")
+    return text[:MAX_QUERY_LENGTH].strip(), len(text) > MAX_QUERY_LENGTH
+
+
+def parse_page(raw):
+    """Return the page number asked for, or None when it is not a number."""
+    try:
+        return int(raw or "1")
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class BrowseQuery:
+    selected: dict  # facet param -> known values, in the order given, without repeats
+    ignored: dict = field(default_factory=dict)  # facet param -> values the facet does not know
+    query: str = ""
+    query_truncated: bool = False
+    sort: str = ""  # as asked for; "" when absent or unknown
+    ignored_sort: str = ""
+    page_raw: str = "1"
+    page: int | None = 1  # None: not a number
+    format: str = ""  # "", "json" or "csv"
+    ignored_format: str = ""
+
+    @classmethod
+    def parse(cls, data, labels):
+        """Read a QueryDict; labels are the options of the facets whose values live in tables."""
+        selected, ignored = {}, {}
+        for facet in FACETS:
+            known = {str(value) for value, _label in facet.options(labels)}
+            values = data.getlist(facet.param)
+            selected[facet.param] = list(dict.fromkeys(v for v in values if v in known))
+            unknown = [v for v in values if v not in known]
+            if unknown:
+                ignored[facet.param] = unknown
+        query, truncated = clean_query(data.get("q"))
+        sort = data.get("sort") or ""
+        response_format = data.get("format") or ""
+        page_raw = data.get("page") or "1"
+        return cls(
+            selected=selected,
+            ignored=ignored,
+            query=query,
+            query_truncated=truncated,
+            sort=sort if sort in SORT_KEYS else "",
+            ignored_sort="" if sort in SORT_KEYS else sort,
+            page_raw=page_raw,
+            page=parse_page(page_raw),
+            format=response_format if response_format in FORMATS else "",
+            ignored_format="" if response_format in FORMATS else response_format,
+        )
+
+    @property
+    def sort_key(self):
+        return self.sort or ("relevance" if self.query else "title")
+
+    @property
+    def page_to_show(self):
+        """The number to hand to Paginator.get_page(), which serves the last page past the end."""
+        return max(self.page or 1, 1)
+
+    def querydict(self, remove=None):
+        """The canonical query string without page and format, optionally without one value.
+
+        remove is (param, value); ("q", query) removes the search.
+        """
+        params = QueryDict(mutable=True)
+        for facet in FACETS:
+            for value in self.selected[facet.param]:
+                if remove != (facet.param, value):
+                    params.appendlist(facet.param, value)
+        if self.query and remove != ("q", self.query):
+            params["q"] = self.query
+        if self.sort:
+            params["sort"] = self.sort
+        return params
+
+    def notices(self, page_number):
+        """Explain what was set aside; page_number is the page actually shown."""
+        notices = []
+        for param, values in self.ignored.items():
+            notices.append(
+                _("「%(facet)s」に %(values)s という値はないため、無視しました。")
+                % {"facet": FACETS_BY_PARAM[param].label, "values": quoted_values(values)}
+            )
+        if self.query_truncated:
+            notices.append(
+                _("キーワードが長すぎるため、先頭の%(n)d文字で検索しました。")
+                % {"n": MAX_QUERY_LENGTH}
+            )
+        if self.ignored_sort:
+            notices.append(
+                _("並び順 %(value)s はないため、既定の順で表示しています。")
+                % {"value": quoted_values([self.ignored_sort])}
+            )
+        if self.ignored_format:
+            notices.append(
+                _("形式 %(value)s には対応していないため、ページとして表示しています。")
+                % {"value": quoted_values([self.ignored_format])}
+            )
+        if self.page is None:
+            notices.append(_("ページ番号が数字ではないため、最初のページを表示しています。"))
+        elif self.page != page_number:
+            notices.append(
+                _("%(requested)s ページはないため、%(page)d ページを表示しています。")
+                % {"requested": self.page_raw[:12], "page": page_number}
+            )
+        return notices

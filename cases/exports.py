@@ -1,0 +1,321 @@
+"""The public JSON and CSV: their own schema, written out field by field.
+
+The fixture files have their own format (cases.catalogue); the API does not follow it, so that
+a change of storage format cannot silently change what API users receive. A change to these
+shapes that is not purely additive raises SCHEMA_VERSION (documented in the README).
+"""
+
+import csv
+import hashlib
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.http import HttpResponse, StreamingHttpResponse
+
+from .cache import cache_get, cache_set
+from .models import DETAIL_RELATIONS, Case, detail_prefetch
+
+SCHEMA_VERSION = 1
+
+# Spreadsheets run a cell that starts with one of these as a formula (OWASP, "CSV Injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+CSV_COLUMNS = (
+    "スラッグ",
+    "事例名",
+    "URL",
+    "類型（2025年）",
+    "拠点の類型（2019年）",
+    "テーマ",
+    "場所",
+    "人口（記載値の最大）",
+    "要約",
+    "出典",
+)
+CSV_BATCH_SIZE = 500
+# A finished CSV is cached only up to this size; bigger ones are streamed anew each time.
+CSV_CACHE_MAX_BYTES = 5_000_000
+CSV_CACHE_TIMEOUT = 60 * 60
+
+
+def csv_row_limit(request):
+    """How many rows this visitor's CSV may hold: None (all) once signed in, else the setting."""
+    if request.user.is_authenticated:
+        return None
+    return settings.CSV_ANONYMOUS_ROW_LIMIT
+
+
+# JSON ----------------------------------------------------------------------------------------
+
+
+def case_summary(case, request):
+    """One result of the browse JSON."""
+    return {
+        "slug": case.slug,
+        "title": case.title,
+        "url": request.build_absolute_uri(case.get_absolute_url()),
+        "type": case.type_2025,
+        "type_label": case.get_type_2025_display(),
+        "themes": [theme.short_name or theme.name for theme in case.themes.all()],
+        "places": [place.name for place in case.places.all()],
+        "summary": case.summary,
+    }
+
+
+def browse_document(page, facets, notices, request, csv_limit):
+    """The browse JSON: one page of results, every facet's counts and the notices."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "count": page.paginator.count,
+        "page": page.number,
+        "num_pages": page.paginator.num_pages,
+        "csv_row_limit": csv_limit,
+        "results": [case_summary(case, request) for case in page.object_list],
+        "facets": {
+            facet["param"]: [
+                {
+                    "value": option["value"],
+                    "label": option["label"],
+                    "count": option["count"],
+                    "selected": option["selected"],
+                }
+                for option in facet["options"]
+            ]
+            for facet in facets
+        },
+        "notices": notices,
+    }
+
+
+def _decimal_text(value):
+    return None if value is None else format(Decimal(value).normalize(), "f")
+
+
+def _sourced(row, record):
+    record["source"] = row.source.key
+    record["section"] = row.section
+    return record
+
+
+def detail_queryset():
+    """Published cases with every row the case JSON holds; related cases only if published."""
+    return Case.objects.published().prefetch_related(
+        "themes",
+        Prefetch("related", queryset=Case.objects.published().only("slug").order_by("slug")),
+        *(detail_prefetch(name) for name in DETAIL_RELATIONS),
+    )
+
+
+def case_document(case, request):
+    """The case JSON: everything the case page shows, with the source of every fact."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "slug": case.slug,
+        "title": case.title,
+        "url": request.build_absolute_uri(case.get_absolute_url()),
+        "type": case.type_2025,
+        "type_label": case.get_type_2025_display(),
+        "hub_type": case.hub_type_2019,
+        "hub_type_label": case.get_hub_type_2019_display(),
+        "start_year": case.start_year,
+        "summary": case.summary,
+        "description": case.description,
+        "approach": case.approach,
+        "editor_note": case.editor_note,
+        "themes": [{"key": theme.key, "name": theme.name} for theme in case.themes.all()],
+        "related": [other.slug for other in case.related.all()],
+        "places": [
+            {
+                "kind": place.kind,
+                "name": place.name,
+                "lg_code": place.municipality.lg_code if place.municipality else None,
+                "prefecture": (
+                    place.prefecture.name
+                    if place.prefecture
+                    else place.municipality.prefecture.name
+                    if place.municipality
+                    else None
+                ),
+            }
+            for place in case.places.all()
+        ],
+        "challenges": [_sourced(row, {"text": row.text}) for row in case.challenges.all()],
+        "points": [
+            _sourced(
+                row, {"point": row.point, "point_label": row.get_point_display(), "text": row.text}
+            )
+            for row in case.points.all()
+        ],
+        "citations": [
+            _sourced(
+                row, {"page": row.page, "note": row.note, "citation_line": row.citation_line()}
+            )
+            for row in case.citations.all()
+        ],
+        "actors": [
+            _sourced(
+                row,
+                {
+                    "organization": row.organization.name,
+                    "organization_kind": row.organization.kind,
+                    "role": row.role,
+                    "role_label": row.get_role_display(),
+                    "note": row.note,
+                },
+            )
+            for row in case.actors.all()
+        ],
+        "funding": [
+            _sourced(
+                row,
+                {
+                    "kind": row.kind,
+                    "kind_label": row.get_kind_display(),
+                    "provider": row.provider.name if row.provider else None,
+                    "amount_yen": row.amount_yen,
+                    "amount_as_printed": row.amount_as_printed,
+                    "year": row.year,
+                    "month": row.month,
+                    "date_as_printed": row.date_as_printed,
+                    "note": row.note,
+                },
+            )
+            for row in case.funding.all()
+        ],
+        "infrastructure": [
+            _sourced(
+                row,
+                {
+                    "kind": row.kind,
+                    "kind_label": row.get_kind_display(),
+                    "name": row.name,
+                    "description": row.description,
+                },
+            )
+            for row in case.infrastructure.all()
+        ],
+        "figures": [
+            _sourced(
+                row,
+                {
+                    "kind": row.kind,
+                    "place": row.place.name if row.place else None,
+                    "label": row.label,
+                    "qualifier": row.qualifier,
+                    "value": _decimal_text(row.value),
+                    "unit": row.unit,
+                    "as_printed": row.as_printed,
+                    "as_of_label": row.as_of_label,
+                    "as_of_year": row.as_of_year,
+                    "as_of_month": row.as_of_month,
+                    "undated": row.undated,
+                },
+            )
+            for row in case.figures.all()
+        ],
+        "milestones": [
+            _sourced(
+                row,
+                {
+                    "year": row.year,
+                    "month": row.month,
+                    "date_as_printed": row.date_as_printed,
+                    "label": row.label,
+                },
+            )
+            for row in case.milestones.all()
+        ],
+    }
+
+
+# CSV -----------------------------------------------------------------------------------------
+
+
+def neutralise_cell(value):
+    """Return a cell a spreadsheet shows as text, never runs as a formula (OWASP's advice).
+
+    A cell starting with = + - @ tab or carriage return gets a leading apostrophe.
+    """
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+class _Line:
+    """A file-like object csv.writer writes one line into, for streaming (Django's docs)."""
+
+    def write(self, value):
+        return value
+
+
+_writer = csv.writer(_Line())
+
+
+def csv_line(cells):
+    """Every CSV line the site writes goes through here, so that no cell can be a formula."""
+    return _writer.writerow([neutralise_cell(cell) for cell in cells])
+
+
+def _cases_in_batches(ids):
+    for start in range(0, len(ids), CSV_BATCH_SIZE):
+        batch = ids[start : start + CSV_BATCH_SIZE]
+        cases = (
+            Case.objects.filter(pk__in=batch)
+            .for_listing()
+            .prefetch_related("citations__source")
+            .in_bulk()
+        )
+        yield from (cases[case_id] for case_id in batch if case_id in cases)
+
+
+def case_csv_cells(case, request):
+    return [
+        case.slug,
+        case.title,
+        request.build_absolute_uri(case.get_absolute_url()),
+        case.get_type_2025_display(),
+        case.get_hub_type_2019_display(),
+        "、".join(theme.name for theme in case.themes.all()),
+        "、".join(place.name for place in case.places.all()),
+        case.population or "",
+        case.summary,
+        " / ".join(citation.citation_line() for citation in case.citations.all()),
+    ]
+
+
+def _csv_chunks(ids, request):
+    yield "\ufeff" + csv_line(CSV_COLUMNS)  # the BOM makes Excel read UTF-8
+    for case in _cases_in_batches(ids):
+        yield csv_line(case_csv_cells(case, request))
+
+
+def _caching(chunks, key):
+    """Pass the chunks through, and cache the whole file once it has been sent in full."""
+    parts, size = [], 0
+    for chunk in chunks:
+        data = chunk.encode()
+        size += len(data)
+        if size <= CSV_CACHE_MAX_BYTES:
+            parts.append(data)
+        yield data
+    if size <= CSV_CACHE_MAX_BYTES:
+        cache_set(key, b"".join(parts), CSV_CACHE_TIMEOUT)
+
+
+def csv_response(request, results, browse, catalogue_version, limit):
+    """Stream the matching cases as CSV, at most limit rows (None: all)."""
+    # The rows hold absolute URLs, so the host is part of what makes two files the same.
+    identity = "\n".join(
+        [request.build_absolute_uri("/"), browse.querydict().urlencode(), str(limit)]
+    )
+    key = f"cases-csv:{catalogue_version}:{hashlib.sha256(identity.encode()).hexdigest()}"
+    cached = cache_get(key)
+    if cached is not None:
+        response = HttpResponse(cached, content_type="text/csv; charset=utf-8")
+    else:
+        ids = results.ids(0, limit)
+        response = StreamingHttpResponse(
+            _caching(_csv_chunks(ids, request), key), content_type="text/csv; charset=utf-8"
+        )
+    response["Content-Disposition"] = 'attachment; filename="kokudo-cases.csv"'
+    return response
