@@ -230,6 +230,20 @@ def test_htmx_request_gets_the_partial(client):
     assert "<html" not in body
 
 
+def test_htmx_history_restore_gets_the_whole_page(client):
+    """Back after htmx navigation, when htmx's history cache misses, asks with both headers."""
+    response = client.get(
+        BROWSE,
+        {"type": "commons"},
+        headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
+    )
+    body = response.content.decode()
+    assert "<html" in body
+    assert 'class="site-header"' in body
+    assert 'id="browse"' in body
+    assert "HX-Request" in response["Vary"]
+
+
 def test_browse_query_budget(client, django_assert_max_num_queries):
     params = [(f.param, v) for f, v in (
         (FACETS[0], "commons"), (FACETS[0], "local_firm"), (FACETS[2], "transport-redesign"),

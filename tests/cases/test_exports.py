@@ -1,0 +1,164 @@
+"""The public JSON and CSV: their own schema, no drafts, no formulas, a cap for anonymous CSV."""
+
+import csv
+import io
+import json
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from cases.exports import FORMULA_PREFIXES, SCHEMA_VERSION, neutralise_cell
+from cases.facet_index import current_index
+from cases.models import Case
+from tests.factories import CaseFactory, PlaceFactory
+
+pytestmark = pytest.mark.django_db
+
+BROWSE = reverse("cases:case_list")
+
+
+def csv_rows(response):
+    assert response.status_code == 200
+    content = response.getvalue().decode("utf-8")  # streamed, or from the cache
+    assert content.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(content.removeprefix("\ufeff"))))
+
+
+def csv_row_of(client, slug, params=None):
+    rows = csv_rows(client.get(BROWSE, {**(params or {}), "format": "csv"}))
+    return next(row for row in rows[1:] if row[0] == slug)
+
+
+def published_case(**fields):
+    case = CaseFactory(**fields)
+    case.refresh_index()  # gives it its facets, and the catalogue a new version
+    return case
+
+
+# The case JSON ------------------------------------------------------------------------------
+
+
+def test_case_json_has_its_own_schema(client):
+    data = client.get(reverse("cases:case_detail", args=["meets"]), {"format": "json"}).json()
+    assert data["schema_version"] == SCHEMA_VERSION
+    assert data["url"] == "http://testserver/cases/meets/"
+    assert data["type"] == "commons"
+    assert data["type_label"] == "共同体（コモンズ）形成型"
+    # The fixture record's editorial fields are not part of the API.
+    assert "status" not in data
+    citation = data["citations"][0]
+    assert set(citation) == {"source", "section", "page", "note", "citation_line"}
+    assert citation["citation_line"].startswith("国土審議会")
+    actor = data["actors"][0]
+    assert {"organization", "role", "role_label", "source", "section"} <= set(actor)
+    for figure in data["figures"]:
+        assert figure["as_printed"]
+        assert figure["undated"] or figure["as_of_year"] or figure["as_of_label"]
+
+
+def test_case_json_never_names_a_draft(client):
+    """An editor's draft linked as 関連事例 must not appear in a published case's JSON."""
+    meets = Case.objects.get(slug="meets")
+    draft = CaseFactory(slug="zz-draft-secret", status=Case.Status.DRAFT)
+    published = CaseFactory(slug="zz-published-link")
+    meets.related.add(draft, published)
+    data = client.get(reverse("cases:case_detail", args=["meets"]), {"format": "json"}).json()
+    assert "zz-published-link" in data["related"]
+    assert "zz-draft-secret" not in data["related"]
+    assert "zz-draft-secret" not in json.dumps(data)
+
+
+def test_case_json_of_a_draft_is_404(client):
+    CaseFactory(slug="zz-draft-only", status=Case.Status.DRAFT)
+    url = reverse("cases:case_detail", args=["zz-draft-only"])
+    assert client.get(url, {"format": "json"}).status_code == 404
+
+
+# The browse JSON ----------------------------------------------------------------------------
+
+
+def test_browse_json_states_its_schema_and_the_csv_limit(client, settings):
+    data = client.get(BROWSE, {"format": "json"}).json()
+    assert data["schema_version"] == SCHEMA_VERSION
+    assert data["csv_row_limit"] == settings.CSV_ANONYMOUS_ROW_LIMIT
+    assert set(data["results"][0]) == {
+        "slug", "title", "url", "type", "type_label", "themes", "places", "summary",
+    }  # fmt: skip
+
+
+# CSV: formula injection ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("prefix", FORMULA_PREFIXES, ids=repr)
+def test_csv_cells_never_start_a_formula(client, prefix):
+    case = published_case(slug="zz-formula", title=f"{prefix}1+2 事例")
+    row = csv_row_of(client, case.slug)
+    assert row[1] == f"'{prefix}1+2 事例"
+
+
+def test_csv_neutralises_title_summary_and_place(client):
+    case = published_case(
+        slug="zz-hyperlink",
+        title='=HYPERLINK("http://127.0.0.1:1/x","F01")',
+        summary="+81 の電話番号で申し込む",
+    )
+    PlaceFactory(case=case, name="-1+2")
+    case.refresh_index()
+    row = csv_row_of(client, case.slug)
+    assert row[1] == '\'=HYPERLINK("http://127.0.0.1:1/x","F01")'
+    assert row[6] == "'-1+2"
+    assert row[8] == "'+81 の電話番号で申し込む"
+
+
+@pytest.mark.parametrize(
+    "text", ["交通", "1+2", "a=b", "'quoted", " =leading space", "", "(株)ミーツ"], ids=repr
+)
+def test_ordinary_cells_are_left_as_they_are(text):
+    assert neutralise_cell(text) == text
+
+
+# CSV: streaming, cache, cap -----------------------------------------------------------------
+
+
+def test_csv_query_budget(client, django_assert_max_num_queries):
+    current_index()  # built once per process and catalogue version, not per export
+    published = Case.objects.published().count()
+    # The version token, then one batch: cases, themes, places, citations and their sources.
+    with django_assert_max_num_queries(6):
+        rows = csv_rows(client.get(BROWSE, {"format": "csv"}))
+    assert len(rows) - 1 == published
+
+
+def test_csv_is_cached_per_catalogue_version(client, django_assert_num_queries):
+    first = client.get(BROWSE, {"format": "csv", "type": "commons"})
+    assert first.streaming
+    content = first.getvalue()
+    with django_assert_num_queries(1):  # the version token; the file comes from the cache
+        again = client.get(BROWSE, {"format": "csv", "type": "commons"})
+        assert again.getvalue() == content
+    other = client.get(BROWSE, {"format": "csv", "type": "local_firm"}).getvalue()
+    assert other != content
+    case = Case.objects.get(slug="meets")
+    case.title = "ミーツ（題名変更の試験）"
+    case.save()
+    changed = client.get(BROWSE, {"format": "csv", "type": "commons"}).getvalue()
+    assert "ミーツ（題名変更の試験）" in changed.decode()
+
+
+@override_settings(CSV_ANONYMOUS_ROW_LIMIT=5)
+def test_anonymous_csv_is_capped_with_a_notice(client, admin_client):
+    published = Case.objects.published().count()
+    assert len(csv_rows(client.get(BROWSE, {"format": "csv"}))) - 1 == 5
+    body = client.get(BROWSE).content.decode()
+    assert "CSVには先頭の5件だけを書き出します" in body
+    data = client.get(BROWSE, {"format": "json"}).json()
+    assert data["csv_row_limit"] == 5
+    assert any("CSVには先頭の5件" in notice for notice in data["notices"])
+    # A selection within the cap needs no notice.
+    small = client.get(BROWSE, {"format": "json", "type": "finance"}).json()
+    assert small["count"] <= 5
+    assert not any("CSV" in notice for notice in small["notices"])
+    # Signed in, every matching case.
+    assert len(csv_rows(admin_client.get(BROWSE, {"format": "csv"}))) - 1 == published
+    assert admin_client.get(BROWSE, {"format": "json"}).json()["csv_row_limit"] is None
