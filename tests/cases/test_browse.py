@@ -59,7 +59,9 @@ def test_page_numbers():
 
 
 def test_canonical_query_string_drops_page_format_and_unknown_values():
-    browse = parse("q=交通&page=2&format=json&type=zzz&sort=title&theme=transport-redesign&type=commons")
+    browse = parse(
+        "q=交通&page=2&format=json&type=zzz&sort=title&theme=transport-redesign&type=commons"
+    )
     assert browse.querydict().urlencode() == (
         "type=commons&theme=transport-redesign&q=%E4%BA%A4%E9%80%9A&sort=title"
     )
