@@ -135,6 +135,43 @@ def test_journey_with_javascript(browser, site, csp_violations):
     assert csp_violations.messages == []
 
 
+def test_back_after_htmx_navigation_when_the_history_cache_misses(browser, site):
+    """htmx asks the server for the page again; it must get the whole page, not the fragment."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{site}/cases/")
+    everything = result_count(page)
+    # No snapshots (htmx 2 keeps them in sessionStorage): every Back asks the server again.
+    page.evaluate("htmx.config.historyCacheSize = 0")
+    page.evaluate("sessionStorage.removeItem('htmx-history-cache')")
+
+    page.get_by_label(re.compile(r"^共同体（コモンズ）形成型")).check()
+    page.wait_for_url(re.compile(r"type=commons$"))
+    page.wait_for_function(
+        f"!document.querySelector('#result-count').innerText.startsWith('{everything}件')"
+    )
+    by_type = result_count(page)
+    page.get_by_label(re.compile(r"^地場企業牽引型")).check()
+    page.wait_for_url(re.compile(r"type=commons&type=local_firm$"))
+    page.wait_for_function(
+        f"!document.querySelector('#result-count').innerText.startsWith('{by_type}件')"
+    )
+    assert page.evaluate("sessionStorage.getItem('htmx-history-cache')") is None
+
+    with page.expect_response(re.compile(r"/cases/\?(.*&)?type=commons$")) as restored:
+        page.go_back()
+    assert restored.value.request.headers.get("hx-history-restore-request") == "true"
+    page.wait_for_url(re.compile(r"type=commons$"))
+    page.locator("#result-count").wait_for()
+    assert page.locator(".site-header").count() == 1
+    assert page.locator("#facet-form").is_visible()
+    assert page.get_by_label(re.compile(r"^共同体（コモンズ）形成型")).is_checked()
+    assert not page.get_by_label(re.compile(r"^地場企業牽引型")).is_checked()
+    page.wait_for_function(
+        f"document.querySelector('#result-count').innerText.startsWith('{by_type}件')"
+    )
+    page.close()
+
+
 def test_journey_without_javascript(browser, site):
     context = browser.new_context(java_script_enabled=False, viewport={"width": 375, "height": 800})
     page = context.new_page()
