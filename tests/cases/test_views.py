@@ -230,6 +230,16 @@ def test_htmx_request_gets_the_partial(client):
     assert "<html" not in body
 
 
+def test_page_and_export_links_keep_the_selection_without_unknown_values(client):
+    assert Case.objects.published().count() > 20  # a second page
+    body = client.get(BROWSE, {"type": "zzz", "sort": "title", "page": "1"}).content.decode()
+    assert 'href="?sort=title&amp;page=2" rel="next"' in body
+    assert 'href="?sort=title&amp;format=csv"' in body
+    assert 'href="?sort=title&amp;format=json"' in body
+    body = client.get(BROWSE, {"sort": "title", "page": "2"}).content.decode()
+    assert 'href="?sort=title&amp;page=1" rel="prev"' in body
+
+
 def test_htmx_history_restore_gets_the_whole_page(client):
     """Back after htmx navigation, when htmx's history cache misses, asks with both headers."""
     response = client.get(
