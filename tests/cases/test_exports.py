@@ -57,6 +57,15 @@ def test_case_json_has_its_own_schema(client):
         assert figure["undated"] or figure["as_of_year"] or figure["as_of_label"]
 
 
+def test_case_json_query_budget(client, django_assert_max_num_queries):
+    # The version token, the case, then one query per relation (themes, related and the nine
+    # kinds of rows), whatever the case holds.
+    for slug in ("meets", "sundred", "local-energy"):
+        with django_assert_max_num_queries(13):
+            response = client.get(reverse("cases:case_detail", args=[slug]), {"format": "json"})
+        assert response.json()["slug"] == slug
+
+
 def test_case_json_never_names_a_draft(client):
     """An editor's draft linked as 関連事例 must not appear in a published case's JSON."""
     meets = Case.objects.get(slug="meets")
