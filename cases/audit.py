@@ -178,7 +178,8 @@ def check_figures(case):
             yield Problem(
                 case.slug,
                 "qualifier",
-                f"{label}: 修飾「{figure.qualifier}」と表記の「{'・'.join(sorted(marked))}」が合わない",
+                f"{label}: 修飾「{figure.qualifier}」と表記の"
+                f"「{'・'.join(sorted(marked))}」が合わない",
             )
         if figure.value is None:
             # Text-only figures (a ratio, a composite count, a duration, 千人以上): the printed
@@ -192,7 +193,8 @@ def check_figures(case):
             yield Problem(
                 case.slug,
                 "precision",
-                f"{label}: value {_number_text(figure.value)} は表記の数字と一致しない（丸め・桁の違い）",
+                f"{label}: value {_number_text(figure.value)} は"
+                "表記の数字と一致しない（丸め・桁の違い）",
             )
             continue
         unit = _flat(figure.unit)

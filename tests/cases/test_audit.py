@@ -104,7 +104,8 @@ def test_the_command_lists_problems_per_case_and_fails(broken_case):
         call_command("audit_catalogue", "broken-case", stdout=out)
     lines = out.getvalue().splitlines()
     assert lines[0] == "broken-case"
-    assert len(lines) == 9 and all(line.startswith("  [") for line in lines[1:])
+    assert len(lines) == 9
+    assert all(line.startswith("  [") for line in lines[1:])
 
 
 @pytest.mark.django_db
