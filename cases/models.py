@@ -810,6 +810,9 @@ class Actor(CaseRow):
     class Role(models.TextChoices):
         OPERATOR = "operator", _("運営主体")
         FOUNDER = "founder", _("設立・発起")
+        # Named by a document only as where founding directors or members came from
+        # (設立時理事・設立時社員の選出元): neither founder nor investor.
+        FOUNDING_OFFICERS = "founding_officers", _("設立時の理事・社員を出す")
         INVESTOR = "investor", _("出資")
         PARTNER = "partner", _("連携")
         SUPPORTER = "supporter", _("支援")
@@ -933,6 +936,8 @@ class KeyFigure(CaseRow):
         ODD = "余", _("余")
         APPROX_AT_LEAST = "約・以上", _("約・以上")
         APPROX_OVER = "約・超", _("約・超")
+        # An upper bound the document states as 最大 (最大12時間): not the exact figure.
+        MAXIMUM = "最大", _("最大")
 
     # Units whose figures can be read as a number of people, for population bands and sorting.
     PEOPLE_MULTIPLIERS = {"人": 1, "名": 1, "千人": 1_000, "万人": 10_000}

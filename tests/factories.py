@@ -5,6 +5,7 @@ from cases.models import (
     Case,
     Citation,
     KeyFigure,
+    Milestone,
     Municipality,
     Organization,
     Place,
@@ -101,5 +102,16 @@ class KeyFigureFactory(factory.django.DjangoModelFactory):
     unit = "千人"
     as_printed = "約4千人"
     undated = True
+    source = factory.SubFactory(SourceDocumentFactory)
+    section = "1.(1)"
+
+
+class MilestoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Milestone
+
+    case = factory.SubFactory(CaseFactory)
+    year = 2020
+    label = "試験の出来事"
     source = factory.SubFactory(SourceDocumentFactory)
     section = "1.(1)"
