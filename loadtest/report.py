@@ -24,7 +24,8 @@ def runs(text):
 
 
 def main(path):
-    rows = list(runs(open(path, encoding="utf-8").read()))
+    with open(path, encoding="utf-8") as file:
+        rows = list(runs(file.read()))
     static_rate = rows[0][1]
     print("| URL | requests/s | p50 | p99 | timeouts | non-2xx | share of static |")
     print("|---|---|---|---|---|---|---|")
