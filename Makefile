@@ -3,10 +3,11 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+REPLICA_URL ?= postgres://postgres@127.0.0.1:5433/postgres
 # Local runs and tests use the development settings; production sets SECRET_KEY itself.
 DEV_ENV := DEBUG=1
 
-.PHONY: install run serve test test-postgres lint format check load export bench loadtest clean
+.PHONY: install run serve test test-postgres test-replica replica lint format check load export bench loadtest clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,10 +25,19 @@ run: install
 
 ## Run the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set).
 test: install
-	$(DEV_ENV) $(PY) -m pytest
+	$(DEV_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 test-postgres: install
 	DATABASE_URL=$(POSTGRES_URL) $(DEV_ENV) $(PY) -m pytest
+
+## A streaming replica of the local PostgreSQL on 127.0.0.1:5433 (scripts/replica.sh), and the
+## tests that read from it.
+replica:
+	scripts/replica.sh start
+
+test-replica: install replica
+	EXPECT_REPLICA=1 DATABASE_URL=$(POSTGRES_URL) REPLICA_DATABASE_URL=$(REPLICA_URL) \
+		$(DEV_ENV) $(PY) -m pytest -m replica
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -52,9 +62,9 @@ export: install
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
 
-## Bounded load test on loopback (gunicorn + locust, 50 clients, 60 s) against the bench database.
+## Bounded load test on loopback (gunicorn, wrk at 16 connections, 10 s a URL) against the bench
+## database; prints a table. FRONT=nginx, APPS=2 and REPLICA_DATABASE_URL: see loadtest/run.sh.
 loadtest: install
-	$(PY) -m pip install --quiet -e ".[load]"
 	loadtest/run.sh
 
 ## Measure browse, search, detail and the admin peer at scale (PostgreSQL database kokudo_bench,

@@ -105,6 +105,34 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
         server_side_binding=True, prepare_threshold=5
     )
 
+# A streaming replica (docs/scaling.md): the public pages read from it, the admin and anyone who
+# has just written read from the primary (kokudo.replicas). Without it everything uses default.
+REPLICA_DATABASE_URL = os.environ.get("REPLICA_DATABASE_URL", "")
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = {
+        **dj_database_url.parse(
+            REPLICA_DATABASE_URL,
+            conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+            conn_health_checks=True,
+        ),
+        "OPTIONS": DATABASES["default"].get("OPTIONS", {}),
+        # Tests create their database on the primary only; the replica receives it by streaming.
+        "TEST": {"MIRROR": "default"},
+    }
+    REPLICA_DATABASES = ["replica"]
+    DATABASE_ROUTERS = ["multidb.PinningReplicaRouter"]
+    # Reads go to the primary for this long after a write by the same browser: longer than any
+    # replication lag worth serving through (the replica's lag is milliseconds on one network).
+    MULTIDB_PINNING_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", "15"))
+    MULTIDB_PINNING_COOKIE = "kokudo_primary"
+    MULTIDB_PINNING_COOKIE_HTTPONLY = True
+    MULTIDB_PINNING_COOKIE_SECURE = not DEBUG
+    # Before anything reads the database (sessions, authentication).
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+        "kokudo.replicas.PrimaryForWritersMiddleware",
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Anonymous visitors' CSV exports stop at this many rows (the JSON pages give the rest); signed-in

@@ -3,12 +3,14 @@ import io
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from multidb.pinning import use_primary_db
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the curated catalogue once into the test database; each test rolls back on top."""
-    with django_db_blocker.unblock():
+    # On the primary, as manage.py runs it (it matters only with a replica configured).
+    with django_db_blocker.unblock(), use_primary_db:
         call_command("load_catalogue", stdout=io.StringIO())
 
 

@@ -11,14 +11,15 @@ from cases.text import normalize
 
 def fill_search_titles(apps, schema_editor):
     Case = apps.get_model("cases", "Case")
+    cases = Case.objects.using(schema_editor.connection.alias)
     batch = []
-    for case in Case.objects.only("pk", "title").iterator(chunk_size=2000):
+    for case in cases.only("pk", "title").iterator(chunk_size=2000):
         case.search_title = normalize(case.title)
         batch.append(case)
         if len(batch) == 2000:
-            Case.objects.bulk_update(batch, ["search_title"])
+            cases.bulk_update(batch, ["search_title"])
             batch = []
-    Case.objects.bulk_update(batch, ["search_title"])
+    cases.bulk_update(batch, ["search_title"])
 
 
 class Migration(migrations.Migration):
