@@ -1,5 +1,6 @@
 """Geography: distances, the `near` selection, nearby and similar-sized cases, map data."""
 
+import itertools
 import json
 import math
 
@@ -184,7 +185,7 @@ def test_geojson_has_one_feature_per_municipality_and_counts_the_rest():
         case__status=Case.Status.PUBLISHED, municipality__isnull=False
     ).values_list("municipality__lg_code", "case_id")
     expected_counts = {}
-    for lg_code, case_id in set(towns):
+    for lg_code, _case_id in set(towns):
         expected_counts[lg_code] = expected_counts.get(lg_code, 0) + 1
     assert {f["properties"]["lg_code"]: f["properties"]["count"] for f in data["features"]} == (
         expected_counts
@@ -258,7 +259,7 @@ def relative_luminance(colour):
 
 def test_palette_darkens_step_by_step_so_it_reads_in_greyscale():
     shades = [relative_luminance(c) for c in (choropleth.EMPTY, *choropleth.PALETTE)]
-    assert all(a > b for a, b in zip(shades, shades[1:], strict=False))
+    assert all(a > b for a, b in itertools.pairwise(shades))
 
 
 @given(st.lists(st.integers(min_value=0, max_value=100_000), max_size=47))
@@ -299,4 +300,5 @@ def test_choropleth_links_every_prefecture_with_a_title():
     assert '<a href="/cases/?pref=20" class="pref-map__link">' in html
     assert "<title>長野県 2件</title>" in html
     assert "<title>北海道 0件</title>" in html
-    assert "0件" in html and "5件" in html  # legend
+    assert "<li>" in html
+    assert "5件" in html  # the legend's top class
