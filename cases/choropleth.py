@@ -16,9 +16,10 @@ from django.template.loader import render_to_string
 from .models import Prefecture
 
 OUTLINES = "maps/prefectures.json"
-# ColorBrewer "Blues" (5 classes): sequential and single-hue, so each class is also a step of
-# lightness and the map still reads in greyscale. Zero gets white, set off by the outline.
-PALETTE = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
+# ColorBrewer "Blues" (6 classes) without its lightest, which white (zero) would swallow:
+# sequential and single-hue, so each class is also a step of lightness and the map still reads
+# in greyscale. Zero gets white, set off by the outline.
+PALETTE = ("#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
 EMPTY = "#ffffff"
 MAX_CLASSES = len(PALETTE)
 

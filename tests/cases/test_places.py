@@ -184,3 +184,37 @@ def test_new_case_shows_on_the_map_of_its_prefecture(client):
     after = client.get(reverse("cases:home")).content.decode()
     count = before.split("<title>沖縄県 ")[1].split("件")[0]
     assert f"<title>沖縄県 {int(count) + 1}件</title>" in after
+
+
+# The case page's nearby blocks, ready for the case page -----------------------------------
+
+
+def test_nearby_include_shows_distances_populations_and_browse_links():
+    from django.template.loader import render_to_string
+
+    from cases.geo import nearby_context
+
+    case = Case.objects.get(slug="ina-city")
+    html = render_to_string("cases/_nearby.html", {"nearby": nearby_context(case)})
+    shiojiri = Case.objects.get(slug="shiojiri-city")
+    assert f'<a href="{shiojiri.get_absolute_url()}">' in html
+    assert "32.0km" in html
+    assert "?near=202096&amp;km=" in html
+    assert "±30%" in html
+    assert "全国から探す" in html
+    assert "pop=50k-100k" in html  # 伊那市: 約 6.5 万人 and 6.6万人 as stated; the larger counts
+
+
+def test_nearby_include_explains_cases_without_a_municipality():
+    from django.template.loader import render_to_string
+
+    from cases.geo import nearby_context
+
+    case = (
+        Case.objects.published()
+        .filter(places__kind=Place.Kind.FOREIGN)
+        .exclude(places__municipality__isnull=False)
+        .first()
+    )
+    html = render_to_string("cases/_nearby.html", {"nearby": nearby_context(case)})
+    assert "距離では探せません" in html
