@@ -9,9 +9,11 @@ Everything here reads one table per catalogue version (CaseGeography), built in 
 kept in the process, so that a map of 100,000 cases costs no query per case.
 """
 
+import json
 import math
 import threading
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.db.models import Count, F
 from django.db.models.functions import Coalesce
@@ -24,6 +26,11 @@ NEAR_MAX_KM = 300
 NEAR_DEFAULT_KM = 30
 FEATURE_CASE_LIMIT = 20  # cases listed in one map marker's popup
 SIMILAR_POPULATION_RATIO = 0.3  # ±30 % of the stated population
+
+
+def case_type_labels():
+    """{類型 value: label}, sent once with the map data rather than with every case."""
+    return {value: str(label) for value, label in CaseType.choices}
 
 
 class Unmapped:
@@ -77,6 +84,10 @@ class CaseGeography:
     cases: dict = field(default_factory=dict)  # case id -> (slug, title, type_2025)
     population: dict = field(default_factory=dict)  # case id -> stated population
     regions: dict = field(default_factory=dict)  # case id -> frozenset of Region values
+    # geojson_text()'s pieces, serialised once: a case's popup entry; a feature up to its count.
+    case_json: dict = field(default_factory=dict)
+    town_json: dict = field(default_factory=dict)
+    types_json: str = "{}"
 
     @classmethod
     def build(cls, version):
@@ -127,7 +138,30 @@ class CaseGeography:
                     Unmapped.FOREIGN if case_id in foreign else Unmapped.WIDE
                 )
         geography.regions = {case_id: frozenset(r) for case_id, r in regions.items()}
+        dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+        geography.case_json = {
+            case_id: dumps(geography.case_summary(case_id)) for case_id in geography.case_towns
+        }
+        geography.types_json = dumps(case_type_labels())
+        for town_id, town in geography.towns.items():
+            head = dumps(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [town.longitude, town.latitude]},
+                    "properties": {
+                        "lg_code": town.lg_code,
+                        "name": town.name,
+                        "prefecture": town.prefecture,
+                    },
+                }
+            )
+            geography.town_json[town_id] = head[: -len("}}")] + ","
         return geography
+
+    def case_summary(self, case_id):
+        """A case as a map popup lists it; its 類型's label is in the collection's "types"."""
+        slug, title, case_type = self.cases[case_id]
+        return {"slug": slug, "title": title, "type": case_type}
 
     def distances_from(self, lat, lon):
         """Distance in km from a point to every municipality that has a published case."""
@@ -256,62 +290,88 @@ def population_range(case, geography=None):
     )
 
 
-def geojson_for_cases(case_ids, geography=None):
-    """A GeoJSON FeatureCollection of a selection: one Point per municipality with its cases.
+def _collect(case_ids, geography):
+    """Per municipality: its number of cases in the selection and its first FEATURE_CASE_LIMIT.
 
-    case_ids in display order; each feature lists at most FEATURE_CASE_LIMIT of its cases, in
-    that order, and its full count. `unmapped` counts the selection's cases without a marker.
+    Also the count of the selection's cases without a marker, by reason. The one loop behind
+    both forms of the map data (geojson_for_cases, geojson_text).
     """
-    geography = geography or current_geography()
-    labels = {value: str(label) for value, label in CaseType.choices}
-    features = {}
+    counts, listed = {}, {}
     unmapped = {Unmapped.WIDE: 0, Unmapped.FOREIGN: 0}
-    case_towns, cases = geography.case_towns, geography.cases
+    case_towns, reasons = geography.case_towns, geography.unmapped
     for case_id in case_ids:
         towns = case_towns.get(case_id)
         if towns is None:
-            reason = geography.unmapped.get(case_id)
+            reason = reasons.get(case_id)
             if reason:
                 unmapped[reason] += 1
             continue
         for town_id in towns:
-            feature = features.get(town_id)
-            if feature is None:
-                feature = features[town_id] = {"count": 0, "cases": []}
-            feature["count"] += 1
-            if len(feature["cases"]) < FEATURE_CASE_LIMIT:
-                slug, title, case_type = cases[case_id]
-                feature["cases"].append(
-                    {
-                        "slug": slug,
-                        "title": title,
-                        "type": case_type,
-                        "type_label": labels.get(case_type, ""),
-                    }
-                )
-    return {
-        "type": "FeatureCollection",
-        "features": [
+            first = listed.get(town_id)
+            if first is None:
+                listed[town_id] = [case_id]
+                counts[town_id] = 1
+            else:
+                counts[town_id] += 1
+                if len(first) < FEATURE_CASE_LIMIT:
+                    first.append(case_id)
+    return counts, listed, unmapped
+
+
+def geojson_for_cases(case_ids, geography=None):
+    """A GeoJSON FeatureCollection of a selection: one Point per municipality with its cases.
+
+    case_ids in display order; each feature lists at most FEATURE_CASE_LIMIT of its cases, in
+    that order, and its full count; `types` names the 類型 the cases carry as `type`.
+    `unmapped` counts the selection's cases without a marker.
+    """
+    geography = geography or current_geography()
+    counts, listed, unmapped = _collect(case_ids, geography)
+    features = []
+    for town_id, first in listed.items():
+        town = geography.towns[town_id]
+        features.append(
             {
                 "type": "Feature",
-                "geometry": {
-                    "type": "Point",
-                    "coordinates": [
-                        geography.towns[town_id].longitude,
-                        geography.towns[town_id].latitude,
-                    ],
-                },
+                "geometry": {"type": "Point", "coordinates": [town.longitude, town.latitude]},
                 "properties": {
-                    "lg_code": geography.towns[town_id].lg_code,
-                    "name": geography.towns[town_id].name,
-                    "prefecture": geography.towns[town_id].prefecture,
-                    **feature,
+                    "lg_code": town.lg_code,
+                    "name": town.name,
+                    "prefecture": town.prefecture,
+                    "count": counts[town_id],
+                    "cases": [geography.case_summary(case_id) for case_id in first],
                 },
             }
-            for town_id, feature in features.items()
-        ],
+        )
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "types": case_type_labels(),
         "unmapped": unmapped,
     }
+
+
+def geojson_text(case_ids, geography=None):
+    """geojson_for_cases() as JSON text, assembled from pieces serialised once per version.
+
+    What a response sends: at 100,000 cases, building and serialising the dictionaries anew
+    on each request would take most of the time (see README, "How it stays fast").
+    """
+    geography = geography or current_geography()
+    counts, listed, unmapped = _collect(case_ids, geography)
+    case_json, town_json = geography.case_json, geography.town_json
+    parts = ['{"type":"FeatureCollection","features":[']
+    for town_id, first in listed.items():
+        parts += (
+            town_json[town_id],
+            f'"count":{counts[town_id]},"cases":[',
+            ",".join(map(case_json.__getitem__, first)),
+            "]}},",
+        )
+    if listed:
+        parts[-1] = "]}}"  # no comma after the last feature
+    parts.append(f'],"types":{geography.types_json},"unmapped":{json.dumps(unmapped)}}}')
+    return "".join(parts)
 
 
 def prefecture_counts():

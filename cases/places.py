@@ -8,7 +8,7 @@ import re
 import unicodedata
 
 from django.db.models import Q
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views import View
@@ -18,7 +18,7 @@ from .geo import (
     NEAR_DEFAULT_KM,
     cases_near,
     current_geography,
-    geojson_for_cases,
+    geojson_text,
 )
 from .models import Case, KeyFigure, Municipality, Place, Prefecture
 
@@ -119,9 +119,7 @@ class PlaceGeoJSONView(PlaceDetailView):
         geography = current_geography()
         near = cases_near(municipality.lg_code, NEAR_DEFAULT_KM, geography)
         ids = sorted(near, key=lambda case_id: (near[case_id], geography.cases[case_id][1]))
-        return JsonResponse(
-            geojson_for_cases(ids, geography), json_dumps_params={"ensure_ascii": False}
-        )
+        return HttpResponse(geojson_text(ids, geography), content_type="application/geo+json")
 
 
 class PlaceListView(TemplateView):

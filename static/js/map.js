@@ -28,7 +28,7 @@
   }
 
   // Built from DOM nodes, never from HTML strings: titles come from the catalogue.
-  function popupContent(properties, caseUrl, placeUrl) {
+  function popupContent(properties, types, caseUrl, placeUrl) {
     const box = element("div", "map-popup");
     const heading = element("p", "map-popup__title");
     const place = element("a", "", `${properties.prefecture}${properties.name}`);
@@ -41,7 +41,7 @@
       const link = element("a", "", item.title);
       link.href = caseUrl.replace("__slug__", item.slug);
       entry.append(link);
-      if (item.type_label) entry.append(element("span", "meta", `（${item.type_label}）`));
+      if (types[item.type]) entry.append(element("span", "meta", `（${types[item.type]}）`));
       list.append(entry);
     }
     box.append(list);
@@ -66,7 +66,7 @@
       title: `${properties.prefecture}${properties.name} ${properties.count}件`,
       alt: `${properties.prefecture}${properties.name} ${properties.count}件`,
     });
-    marker.bindPopup(() => popupContent(properties, options.caseUrl, options.placeUrl), {
+    marker.bindPopup(() => popupContent(properties, options.types, options.caseUrl, options.placeUrl), {
       maxWidth: 320,
     });
     marker.on("add", () => {
@@ -138,7 +138,11 @@
       if (message) message.hidden = false;
       return;
     }
-    const options = { caseUrl: root.dataset.caseUrl, placeUrl: root.dataset.placeUrl };
+    const options = {
+      types: data.types || {},
+      caseUrl: root.dataset.caseUrl,
+      placeUrl: root.dataset.placeUrl,
+    };
     for (const feature of data.features) addMarker(clusters, feature, options);
     showUnmapped(root, data.unmapped);
     if (root.dataset.center) {

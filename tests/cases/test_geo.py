@@ -204,7 +204,15 @@ def test_geojson_has_one_feature_per_municipality_and_counts_the_rest():
     assert 20 < lat < 46
     assert 122 < lon < 154
     first = feature["properties"]["cases"][0]
-    assert set(first) == {"slug", "title", "type", "type_label"}
+    assert set(first) == {"slug", "title", "type"}
+    assert data["types"]["commons"] == "共同体（コモンズ）形成型"
+
+
+@pytest.mark.parametrize("selection", ["all", "reversed", "every_third", "none"])
+def test_geojson_text_is_the_same_collection(selection):
+    ids = list(Case.objects.published().order_by("title").values_list("pk", flat=True))
+    ids = {"all": ids, "reversed": ids[::-1], "every_third": ids[::3], "none": []}[selection]
+    assert json.loads(geo.geojson_text(ids)) == geo.geojson_for_cases(ids)
 
 
 def test_geojson_lists_at_most_20_cases_per_municipality_in_selection_order():
@@ -212,7 +220,7 @@ def test_geojson_lists_at_most_20_cases_per_municipality_in_selection_order():
     places = PlaceFactory.create_batch(25, municipality=atsuma)
     CatalogueVersion.bump()
     ids = [place.case_id for place in reversed(places)]
-    data = geo.geojson_for_cases(ids)
+    data = json.loads(geo.geojson_text(ids))
     (feature,) = data["features"]
     assert feature["properties"]["count"] == 25
     slugs = [item["slug"] for item in feature["properties"]["cases"]]
@@ -223,11 +231,9 @@ def test_geojson_ignores_unpublished_and_unknown_ids():
     draft = CaseFactory(status=Case.Status.DRAFT)
     PlaceFactory(case=draft)
     CatalogueVersion.bump()
-    assert geo.geojson_for_cases([draft.pk, 10**9]) == {
-        "type": "FeatureCollection",
-        "features": [],
-        "unmapped": {"wide": 0, "foreign": 0},
-    }
+    data = geo.geojson_for_cases([draft.pk, 10**9])
+    assert data["features"] == []
+    assert data["unmapped"] == {"wide": 0, "foreign": 0}
 
 
 def test_geography_follows_the_catalogue_version():
