@@ -21,6 +21,7 @@ from .geo import (
     geojson_text,
 )
 from .models import Case, KeyFigure, Municipality, Place, Prefecture
+from .text import strip_control_characters
 
 LG_CODE = re.compile(r"^[0-9]{6}$")
 NEARBY_LIMIT = 10
@@ -150,7 +151,9 @@ class MunicipalityAutocompleteView(View):
 
     def get(self, request):
         raw = request.GET.get("q", "")
-        query = unicodedata.normalize("NFKC", raw).strip()[:AUTOCOMPLETE_MAX_LENGTH]
+        # Control characters match no name, and PostgreSQL refuses NUL in a query parameter.
+        query = strip_control_characters(unicodedata.normalize("NFKC", raw)).strip()
+        query = query[:AUTOCOMPLETE_MAX_LENGTH]
         if not query:
             return JsonResponse(
                 {"results": [], "message": "市区町村名かよみを入力してください。"},
