@@ -202,7 +202,8 @@ if not DEBUG:
     if env_bool("BEHIND_PROXY"):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Everything the pages need comes from this site; no inline script. The admin sets a few inline
+# Everything the pages need comes from this site; no inline script. The one exception: map tiles
+# (地理院タイル) are images from the GSI tile host (static/js/map.js). The admin sets a few inline
 # style attributes, which style-src-attr allows without allowing inline <style> or <script>.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -210,7 +211,7 @@ CONTENT_SECURITY_POLICY = {
         "script-src": [SELF],
         "style-src": [SELF],
         "style-src-attr": [UNSAFE_INLINE],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", "https://cyberjapandata.gsi.go.jp"],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],

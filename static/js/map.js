@@ -1,0 +1,162 @@
+// The tiled map: one marker per municipality, from the GeoJSON a [data-map] element names.
+//
+// Markup (templates/cases/_tile_map.html):
+//   <div data-map data-geojson="URL" data-case-url="/cases/__slug__/" data-place-url="/places/__code__/"
+//        data-center="lat,lng" (optional: centre there instead of fitting every marker)>
+//   <div data-map-fallback> the server-drawn prefecture map: shown without this script, hidden
+//        when the tiled map starts, shown again if the tiles fail to load </div>
+//   <p data-map-unmapped hidden> filled with 「地図に表示できない事例 N件」 </p>
+// Base layer: 地理院タイル 淡色地図. Its attribution stays in the corner while the map is shown.
+(() => {
+  "use strict";
+
+  const TILES = "https://cyberjapandata.gsi.go.jp/xyz/pale/{z}/{x}/{y}.png";
+  const ATTRIBUTION =
+    '出典：<a href="https://maps.gsi.go.jp/development/ichiran.html">国土地理院</a>';
+  // One failed tile can be a blip; this many means the tile server is out of reach.
+  const TILE_ERRORS_BEFORE_FALLBACK = 3;
+
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function markerSize(count) {
+    return Math.min(56, 28 + Math.round(8 * Math.log2(count)));
+  }
+
+  // Built from DOM nodes, never from HTML strings: titles come from the catalogue.
+  function popupContent(properties, types, caseUrl, placeUrl) {
+    const box = element("div", "map-popup");
+    const heading = element("p", "map-popup__title");
+    const place = element("a", "", `${properties.prefecture}${properties.name}`);
+    place.href = placeUrl.replace("__code__", properties.lg_code);
+    heading.append(place, ` ${properties.count}件`);
+    box.append(heading);
+    const list = element("ul", "map-popup__list");
+    for (const item of properties.cases) {
+      const entry = element("li");
+      const link = element("a", "", item.title);
+      link.href = caseUrl.replace("__slug__", item.slug);
+      entry.append(link);
+      if (types[item.type]) entry.append(element("span", "meta", `（${types[item.type]}）`));
+      list.append(entry);
+    }
+    box.append(list);
+    if (properties.count > properties.cases.length) {
+      box.append(element("p", "meta", `ほか${properties.count - properties.cases.length}件`));
+    }
+    return box;
+  }
+
+  function addMarker(layer, feature, options) {
+    const [lng, lat] = feature.geometry.coordinates;
+    const properties = feature.properties;
+    const size = markerSize(properties.count);
+    const label = element("span", "map-marker__count", String(properties.count));
+    const marker = L.marker([lat, lng], {
+      icon: L.divIcon({
+        className: "map-marker",
+        html: label,
+        iconSize: [size, size],
+      }),
+      keyboard: true, // tabindex=0, and Enter opens the popup (Leaflet 1.9)
+      title: `${properties.prefecture}${properties.name} ${properties.count}件`,
+      alt: `${properties.prefecture}${properties.name} ${properties.count}件`,
+    });
+    marker.bindPopup(() => popupContent(properties, options.types, options.caseUrl, options.placeUrl), {
+      maxWidth: 320,
+    });
+    marker.on("add", () => {
+      const icon = marker.getElement();
+      icon.setAttribute("role", "button");
+      icon.setAttribute("aria-label", marker.options.title);
+    });
+    marker.on("popupopen", (event) => {
+      // Move the keyboard into the popup; Escape or its close button brings it back.
+      const container = event.popup.getElement();
+      const first = container.querySelector(".map-popup a");
+      if (first) first.focus();
+      container.addEventListener("keydown", (key) => {
+        if (key.key === "Escape") {
+          marker.closePopup();
+        }
+      });
+    });
+    marker.on("popupclose", () => {
+      const icon = marker.getElement();
+      if (icon && document.activeElement && icon.parentNode.closest(".leaflet-container").contains(document.activeElement)) {
+        icon.focus();
+      }
+    });
+    layer.addLayer(marker);
+  }
+
+  function showUnmapped(root, unmapped) {
+    const note = root.parentNode.querySelector("[data-map-unmapped]");
+    if (!note || !unmapped) return;
+    const total = unmapped.wide + unmapped.foreign;
+    if (!total) return;
+    const parts = [];
+    if (unmapped.wide) parts.push(`都道府県・全国 ${unmapped.wide}件`);
+    if (unmapped.foreign) parts.push(`海外 ${unmapped.foreign}件`);
+    note.textContent = `地図に表示できない事例 ${total}件（${parts.join("、")}）`;
+    note.hidden = false;
+  }
+
+  async function start(root) {
+    const map = L.map(root, { scrollWheelZoom: false, zoomControl: true });
+    map.setView([36.5, 137.5], 5);
+    const fallback = root.parentNode.querySelector("[data-map-fallback]");
+    if (fallback) fallback.hidden = true;
+    let tileErrors = 0;
+    L.tileLayer(TILES, {
+      attribution: ATTRIBUTION,
+      minZoom: 5,
+      maxZoom: 18,
+    })
+      .on("tileerror", () => {
+        tileErrors += 1;
+        if (fallback && tileErrors >= TILE_ERRORS_BEFORE_FALLBACK) {
+          fallback.hidden = false;
+          root.classList.add("tile-map--no-tiles");
+        }
+      })
+      .addTo(map);
+    const clusters = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40 });
+    map.addLayer(clusters);
+    let data;
+    try {
+      const response = await fetch(root.dataset.geojson, { headers: { Accept: "application/json" } });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      data = await response.json();
+    } catch (error) {
+      root.setAttribute("aria-busy", "false");
+      const message = root.parentNode.querySelector("[data-map-error]");
+      if (message) message.hidden = false;
+      return;
+    }
+    const options = {
+      types: data.types || {},
+      caseUrl: root.dataset.caseUrl,
+      placeUrl: root.dataset.placeUrl,
+    };
+    for (const feature of data.features) addMarker(clusters, feature, options);
+    showUnmapped(root, data.unmapped);
+    if (root.dataset.center) {
+      const [lat, lng] = root.dataset.center.split(",").map(Number);
+      map.setView([lat, lng], Number(root.dataset.zoom || 10));
+    } else if (data.features.length) {
+      map.fitBounds(clusters.getBounds(), { padding: [24, 24], maxZoom: 11 });
+    }
+    root.setAttribute("aria-busy", "false");
+  }
+
+  if (typeof L === "undefined") return;
+  document.querySelectorAll("[data-map]").forEach((root) => {
+    root.hidden = false;
+    start(root);
+  });
+})();
