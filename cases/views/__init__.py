@@ -5,11 +5,21 @@ from .compare import CaseCompareView
 from .detail import CaseDetailView
 from .home import HomeView
 from .organization import OrganizationDetailView
+from .places import (
+    MunicipalityAutocompleteView,
+    PlaceDetailView,
+    PlaceGeoJSONView,
+    PlaceListView,
+)
 
 __all__ = [
     "CaseCompareView",
     "CaseDetailView",
     "CaseListView",
     "HomeView",
+    "MunicipalityAutocompleteView",
     "OrganizationDetailView",
+    "PlaceDetailView",
+    "PlaceGeoJSONView",
+    "PlaceListView",
 ]

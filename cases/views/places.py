@@ -14,14 +14,14 @@ from django.utils.http import urlencode
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 
-from .geo import (
+from ..geo import (
     NEAR_DEFAULT_KM,
     cases_near,
     current_geography,
     geojson_text,
 )
-from .models import Case, KeyFigure, Municipality, Place, Prefecture
-from .text import strip_control_characters
+from ..models import Case, KeyFigure, Municipality, Place, Prefecture
+from ..text import strip_control_characters
 
 LG_CODE = re.compile(r"^[0-9]{6}$")
 NEARBY_LIMIT = 10
