@@ -36,9 +36,17 @@ from .models import (
 )
 
 CHANGE_REASON = "load_catalogue"
-# Benchmark data (cases.synthetic) lives beside the catalogue but is never exported or pruned.
-SYNTHETIC_CASE_PREFIX = "synthetic-"
-SYNTHETIC_ORGANIZATION_PREFIX = "synthetic-org-"
+
+
+def _leaving_out(queryset, ignore_prefixes):
+    """The rows of `queryset` whose slug starts with none of `ignore_prefixes`.
+
+    Data that shares the database but is not the catalogue's (the bench's synthetic cases) is
+    named by whoever wrote it, through load's and export's `ignore_prefixes`.
+    """
+    for prefix in ignore_prefixes:
+        queryset = queryset.exclude(slug__startswith=prefix)
+    return queryset
 
 
 class FixtureError(Exception):
@@ -522,8 +530,9 @@ def _text(value):
 
 
 class _Loader:
-    def __init__(self, fixtures, report):
+    def __init__(self, fixtures, report, ignore_prefixes=()):
         self.fixtures = fixtures
+        self.ignore_prefixes = ignore_prefixes
         self.report = report
         self.sources = {}
         self.organizations = {}
@@ -649,11 +658,10 @@ class _Loader:
             case = self.load_case(path, record, case)
             self.reindex.add(case.pk)
 
-        # Synthetic benchmark cases never have files; they are not the catalogue's.
         self.report.not_in_fixtures = sorted(
-            Case.objects.exclude(slug__in=slugs_in_files)
-            .exclude(slug__startswith=SYNTHETIC_CASE_PREFIX)
-            .values_list("slug", flat=True)
+            _leaving_out(
+                Case.objects.exclude(slug__in=slugs_in_files), self.ignore_prefixes
+            ).values_list("slug", flat=True)
         )
         self.link_related(related)
 
@@ -902,13 +910,16 @@ class _Loader:
             raise LookupError(f"value {value!r} is not a number") from None
 
 
-def load(directory, *, prune=False):
-    """Load reference data and every fixture in one transaction; return a LoadReport."""
+def load(directory, *, prune=False, ignore_prefixes=()):
+    """Load reference data and every fixture in one transaction; return a LoadReport.
+
+    Cases whose slug starts with one of `ignore_prefixes` are neither reported nor pruned.
+    """
     fixtures = read_fixtures(directory)
     report = LoadReport()
     with transaction.atomic():
         load_reference_data()
-        loader = _Loader(fixtures, report)
+        loader = _Loader(fixtures, report, ignore_prefixes)
         loader.load_sources()
         loader.load_themes()
         loader.load_organizations()
@@ -930,13 +941,16 @@ def _write(path, text):
     return False
 
 
-def export(directory):
-    """Write the database into the fixture files; return the paths that changed."""
+def export(directory, *, ignore_prefixes=()):
+    """Write the database into the fixture files; return the paths that changed.
+
+    Cases and organisations whose slug starts with one of `ignore_prefixes` are left out.
+    """
     directory = Path(directory)
     cases_dir = directory / "cases"
     cases_dir.mkdir(parents=True, exist_ok=True)
     changed = []
-    organizations = Organization.objects.exclude(slug__startswith=SYNTHETIC_ORGANIZATION_PREFIX)
+    organizations = _leaving_out(Organization.objects.all(), ignore_prefixes)
     lists = {
         "sources.yaml": [
             source_record(s) for s in sorted(SourceDocument.objects.all(), key=lambda s: s.key)
@@ -950,7 +964,7 @@ def export(directory):
         if _write(directory / name, dump_yaml(records)):
             changed.append(directory / name)
     slugs = set()
-    cases = Case.objects.exclude(slug__startswith=SYNTHETIC_CASE_PREFIX)
+    cases = _leaving_out(Case.objects.all(), ignore_prefixes)
     for case in cases.prefetch_related("themes", "related"):
         slugs.add(case.slug)
         path = cases_dir / f"{case.slug}.yaml"
