@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from cases.catalogue import export
+from cases.fixtures import export
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from cases.catalogue import FixtureError, load
+from cases.fixtures import FixtureError, load
 
 
 class Command(BaseCommand):
