@@ -1,7 +1,7 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from cases.fixtures import export
+from cases.fixtures import FixtureError, export
 
 
 class Command(BaseCommand):
@@ -20,7 +20,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, fixtures, ignore_prefixes, **options):
-        changed = export(fixtures, ignore_prefixes=ignore_prefixes)
+        try:
+            changed = export(fixtures, ignore_prefixes=ignore_prefixes)
+        except FixtureError as error:
+            raise CommandError(f"Export stopped. {error}") from error
         for path in changed:
             self.stdout.write(f"wrote {path}")
         self.stdout.write(self.style.SUCCESS(f"Exported; {len(changed)} file(s) changed."))
