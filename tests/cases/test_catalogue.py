@@ -152,6 +152,8 @@ def break_case(directory, slug, mutate):
             "時点の記載なし",
         ),
         (lambda r: r.update(colour="red"), "unknown field(s): colour"),
+        (lambda r: r.update(themes=[{"key": "x"}]), "'themes' must be a list of keys"),
+        (lambda r: r.update(related="meets"), "'related' must be a list of keys"),
         (
             lambda r: r["places"].append(
                 {"kind": "municipality", "name": "八進数", "lg_code": 12025}
@@ -167,6 +169,8 @@ def break_case(directory, slug, mutate):
         "year",
         "undated",
         "unknown-field",
+        "themes-not-keys",
+        "related-not-a-list",
         "octal",
     ],
 )
