@@ -19,13 +19,15 @@ $(VENV)/.installed: pyproject.toml requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
-## Rewrite the lock files from pyproject.toml: requirements.txt (production) and
-## requirements-dev.txt (development and CI, held to the same versions).
+## Rewrite the lock files from pyproject.toml: requirements.txt (production),
+## requirements-dev.txt (development and CI) and requirements-load.txt (make loadtest's locust),
+## each held to the versions of the one before.
 UV_COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --quiet --generate-hashes --universal \
 	--python-version 3.11
 lock: install
 	$(UV_COMPILE) -o requirements.txt
 	$(UV_COMPILE) --extra dev -c requirements.txt -o requirements-dev.txt
+	$(UV_COMPILE) --extra load -c requirements-dev.txt -o requirements-load.txt
 
 ## Known vulnerabilities in the locked versions (needs PyPI's JSON API or OSV; see .ci/audit).
 audit: install
@@ -69,7 +71,7 @@ clean:
 
 ## Bounded load test on loopback (gunicorn + locust, 50 clients, 60 s) against the bench database.
 loadtest: install
-	$(PY) -m pip install --quiet -e ".[load]"
+	$(PY) -m pip install --quiet --require-hashes -r requirements-load.txt
 	loadtest/run.sh
 
 ## Measure browse, search, detail and the admin peer at scale (PostgreSQL database kokudo_bench,
