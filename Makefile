@@ -7,15 +7,30 @@ REPLICA_URL ?= postgres://postgres@127.0.0.1:5433/postgres
 # Local runs and tests use the development settings; production sets SECRET_KEY itself.
 DEV_ENV := DEBUG=1
 
-.PHONY: install run serve test test-postgres test-replica replica lint format check load export bench loadtest clean
+.PHONY: install lock audit run serve test test-postgres test-replica replica lint format check load export bench loadtest clean
 
-$(VENV)/.installed: pyproject.toml
+# Dependencies come from the lock files, every file checked against its hash; the project itself
+# is installed on top without its (already locked) dependencies.
+$(VENV)/.installed: pyproject.toml requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.txt
+	$(PY) -m pip install --quiet -e . --no-deps
 	touch $@
 
 install: $(VENV)/.installed
+
+## Rewrite the lock files from pyproject.toml: requirements.txt (production) and
+## requirements-dev.txt (development and CI), held to the versions of the first.
+UV_COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --quiet --generate-hashes --universal \
+	--python-version 3.11
+lock: install
+	$(UV_COMPILE) -o requirements.txt
+	$(UV_COMPILE) --extra dev -c requirements.txt -o requirements-dev.txt
+
+## Known vulnerabilities in the locked versions (needs PyPI's JSON API or OSV; see .ci/audit).
+audit: install
+	.ci/audit
 
 ## Set up (venv, install, migrate, load the catalogue) and serve on http://127.0.0.1:8000 (SQLite).
 run: install
@@ -86,7 +101,6 @@ bench: install
 		| grep -q 1 || createdb $(PG_OPTS) $(BENCH_DB_NAME)
 	$(BENCH_ENV) $(PY) manage.py migrate --noinput
 	@mkdir -p $(dir $(BENCH_JSON))
-	@# load_catalogue lists every case without a fixture file: 100,000 synthetic slugs.
-	$(BENCH_ENV) $(PY) manage.py load_catalogue > $(dir $(BENCH_JSON))bench-load-catalogue.log
-	@cut -c 1-160 $(dir $(BENCH_JSON))bench-load-catalogue.log
+	@# The synthetic cases have no fixture files; the catalogue is told they are not its own.
+	$(BENCH_ENV) $(PY) manage.py load_catalogue --ignore-prefix synthetic-
 	$(BENCH_ENV) $(PY) manage.py bench --cases $(BENCH_CASES) --json $(BENCH_JSON) $(BENCH_ARGS)

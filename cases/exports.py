@@ -1,6 +1,6 @@
 """The public JSON and CSV: their own schema, written out field by field.
 
-The fixture files have their own format (cases.catalogue); the API does not follow it, so that
+The fixture files have their own format (cases.fixtures); the API does not follow it, so that
 a change of storage format cannot silently change what API users receive. A change to these
 shapes that is not purely additive raises SCHEMA_VERSION (documented in the README).
 """

@@ -4,6 +4,7 @@ import uuid
 from decimal import Decimal
 
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import connections, models
 from django.db.models import Q
 from django.db.models.functions import Cast
@@ -309,6 +310,18 @@ class Organization(models.Model):
 
     def clean(self):
         self.derive_keys()
+        # A JSON string would be taken for a list of its characters; numbers break search.
+        if not isinstance(self.aliases, list) or not all(
+            isinstance(alias, str) and alias.strip() for alias in self.aliases
+        ):
+            raise ValidationError(
+                {
+                    "aliases": _(
+                        '別表記は名称のリストで入力してください（例: ["コープさっぽろ"]）。'
+                        "別表記がなければ [] です。"
+                    )
+                }
+            )
 
     def natural_key(self):
         return (self.name,)

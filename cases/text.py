@@ -10,6 +10,10 @@ _CORPORATE_SUFFIXES = re.compile(
     r"特定非営利活動法人|NPO法人|社会福祉法人|\(株\)|\(有\)|\(同\)|㈱|㈲"
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# What a browser posts (CRLF), old Mac text (CR) and the Unicode line and paragraph separators,
+# NEL (U+0085) among them, which YAML 1.1 also reads as line breaks (PyYAML wrote NEL so that it
+# read back as a space).
+_LINE_BREAKS = re.compile(r"\r\n?|[\x85\u2028\u2029]")
 
 
 def normalize(text):
@@ -28,3 +32,8 @@ def normalize_organization_name(name):
 
 def strip_control_characters(text):
     return _CONTROL.sub("", text or "")
+
+
+def normalize_line_breaks(text):
+    """Every line break as "\\n", so stored text writes to the fixture files as it reads back."""
+    return _LINE_BREAKS.sub("\n", text)

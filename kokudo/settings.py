@@ -52,6 +52,10 @@ INSTALLED_APPS = [
     "simple_history",
     "cases",
 ]
+# The benchmark and its synthetic data (bench/) are for development and CI only: production
+# neither installs nor loads them.
+if DEBUG or env_bool("KOKUDO_BENCH"):
+    INSTALLED_APPS += ["bench"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -10,6 +10,8 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
+from cases.fixtures import dump_yaml
+from cases.fixtures.files import Quoted
 from cases.models import Case, Municipality, Organization, Prefecture
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +24,14 @@ def row_counts():
         model._meta.label: model.objects.count()
         for model in apps.get_app_config("cases").get_models()
     }
+
+
+def write_case(path, record):
+    """Write a case as the exporter would: LG codes quoted (the loader rejects them bare)."""
+    for place in record.get("places", []):
+        if isinstance(place.get("lg_code"), str):
+            place["lg_code"] = Quoted(place["lg_code"])
+    path.write_text(dump_yaml(record), encoding="utf-8")
 
 
 def load(directory=FIXTURES, *args):
@@ -84,7 +94,7 @@ def test_an_edited_file_is_loaded(fixtures_copy):
     path = fixtures_copy / "cases" / "meets.yaml"
     record = yaml.safe_load(path.read_text(encoding="utf-8"))
     record["title"] = "ミーツ（改題）"
-    path.write_text(yaml.safe_dump(record, allow_unicode=True), encoding="utf-8")
+    write_case(path, record)
     output = load(fixtures_copy)
     assert "cases: 0 created, 1 updated" in output
     assert Case.objects.get(slug="meets").title == "ミーツ（改題）"
@@ -94,7 +104,7 @@ def break_case(directory, slug, mutate):
     path = directory / "cases" / f"{slug}.yaml"
     record = yaml.safe_load(path.read_text(encoding="utf-8"))
     mutate(record)
-    path.write_text(yaml.safe_dump(record, allow_unicode=True), encoding="utf-8")
+    write_case(path, record)
     return path
 
 
@@ -142,6 +152,8 @@ def break_case(directory, slug, mutate):
             "時点の記載なし",
         ),
         (lambda r: r.update(colour="red"), "unknown field(s): colour"),
+        (lambda r: r.update(themes=[{"key": "x"}]), "'themes' must be a list of keys"),
+        (lambda r: r.update(related="meets"), "'related' must be a list of keys"),
         (
             lambda r: r["places"].append(
                 {"kind": "municipality", "name": "八進数", "lg_code": 12025}
@@ -157,6 +169,8 @@ def break_case(directory, slug, mutate):
         "year",
         "undated",
         "unknown-field",
+        "themes-not-keys",
+        "related-not-a-list",
         "octal",
     ],
 )
@@ -188,9 +202,58 @@ def test_duplicate_organisation_spelling_is_rejected(fixtures_copy):
     records = yaml.safe_load(path.read_text(encoding="utf-8"))
     records.append({"name": "ミーツ　(株)", "slug": "meets-dup", "kind": "company"})
     path.write_text(yaml.safe_dump(records, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(CommandError, match="同じ名称の組織"):
+    with pytest.raises(CommandError) as error:
         load(fixtures_copy)
+    assert "organizations.yaml" in str(error.value)
+    assert "'ミーツ\\u3000(株)'" in str(error.value)
+    assert "the same organisation as record" in str(error.value)
+    assert "'ミーツ株式会社'" in str(error.value)
     assert not Organization.objects.filter(slug="meets-dup").exists()
+
+
+def test_a_second_record_with_the_same_name_is_an_error_naming_both(fixtures_copy):
+    # Before: the second record silently overwrote the first ("1 updated"): its kind and its
+    # slug, so the organisation's old URL answered 404.
+    path = fixtures_copy / "organizations.yaml"
+    records = yaml.safe_load(path.read_text(encoding="utf-8"))
+    first = next(i for i, r in enumerate(records) if r["name"] == "AiCTコンソーシアム")
+    records.append({"name": "AiCTコンソーシアム", "slug": "aict-again", "kind": "company"})
+    path.write_text(dump_yaml(records), encoding="utf-8")
+    before = {
+        (o.name, o.slug, o.kind) for o in Organization.objects.filter(name="AiCTコンソーシアム")
+    }
+    rows = row_counts()
+    with pytest.raises(CommandError) as error:
+        load(fixtures_copy)
+    message = str(error.value)
+    assert str(path) in message
+    assert f"record {len(records)} (name 'AiCTコンソーシアム')" in message
+    assert f"record {first + 1} (name 'AiCTコンソーシアム')" in message
+    assert row_counts() == rows
+    after = {
+        (o.name, o.slug, o.kind) for o in Organization.objects.filter(name="AiCTコンソーシアム")
+    }
+    assert after == before
+
+
+def test_an_unquoted_lg_code_is_rejected_naming_file_and_record(fixtures_copy):
+    path = fixtures_copy / "cases" / "aizuwakamatsu-city.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "lg_code: '072028'" in text  # the exporter quotes every code
+    path.write_text(text.replace("lg_code: '072028'", "lg_code: 072028"), encoding="utf-8")
+    rows = row_counts()
+    with pytest.raises(CommandError) as error:
+        load(fixtures_copy)
+    assert f"{path}: case 'aizuwakamatsu-city', places[0] ('会津若松市')" in str(error.value)
+    assert "lg_code must be quoted" in str(error.value)
+    assert row_counts() == rows
+
+
+def test_every_lg_code_in_the_fixtures_is_quoted():
+    for path in sorted((FIXTURES / "cases").glob("*.yaml")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip().startswith("lg_code:"):
+                assert line.split(":", 1)[1].strip().startswith("'"), (path.name, line)
 
 
 def test_prune_removes_cases_without_a_file(fixtures_copy):
@@ -200,7 +263,7 @@ def test_prune_removes_cases_without_a_file(fixtures_copy):
         record = yaml.safe_load(path.read_text(encoding="utf-8"))
         if "meets" in record.get("related", []):
             record["related"].remove("meets")
-            path.write_text(yaml.safe_dump(record, allow_unicode=True), encoding="utf-8")
+            write_case(path, record)
     output = load(fixtures_copy)
     assert "not in the fixtures: meets" in output
     assert Case.objects.filter(slug="meets").exists()

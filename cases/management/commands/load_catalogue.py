@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from cases.catalogue import FixtureError, load
+from cases.fixtures import FixtureError, load
 
 
 class Command(BaseCommand):
@@ -18,10 +18,19 @@ class Command(BaseCommand):
             action="store_true",
             help="Delete cases that are in the database but have no fixture file.",
         )
+        parser.add_argument(
+            "--ignore-prefix",
+            action="append",
+            default=[],
+            dest="ignore_prefixes",
+            metavar="PREFIX",
+            help="Neither report nor prune cases whose slug starts with PREFIX: "
+            "data that is not the catalogue's (repeatable).",
+        )
 
-    def handle(self, *args, fixtures, prune, **options):
+    def handle(self, *args, fixtures, prune, ignore_prefixes, **options):
         try:
-            report = load(fixtures, prune=prune)
+            report = load(fixtures, prune=prune, ignore_prefixes=ignore_prefixes)
         except FixtureError as error:
             raise CommandError(f"Nothing was loaded. {error}") from error
         for line in report.lines():

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cases import synthetic
+from bench import synthetic
 
 
 class Command(BaseCommand):

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from cases import synthetic
+from bench import synthetic
 from cases.models import Actor, Case, CaseFacet, KeyFigure, Organization, Place
 
 pytestmark = pytest.mark.django_db
@@ -190,11 +190,16 @@ def test_bench_measures_every_scenario(tmp_path):
     assert synthetic.synthetic_cases().count() == 8
 
 
-def test_synthetic_cases_are_never_exported_or_reported_missing(tmp_path):
+def test_synthetic_cases_are_left_out_of_export_and_load_when_the_bench_says_so(tmp_path):
     call_command("generate_synthetic_cases", "--count", "3", "--seed", "7", stdout=io.StringIO())
-    call_command("export_catalogue", "--fixtures", str(tmp_path), stdout=io.StringIO())
+    ignore = ["--ignore-prefix", synthetic.IGNORE_PREFIX]
+    call_command("export_catalogue", "--fixtures", str(tmp_path), *ignore, stdout=io.StringIO())
     assert not list((tmp_path / "cases").glob("synthetic-*.yaml"))
     assert "試験" not in (tmp_path / "organizations.yaml").read_text(encoding="utf-8")
     out = io.StringIO()
-    call_command("load_catalogue", stdout=out)
+    call_command("load_catalogue", *ignore, stdout=out)
     assert "synthetic-" not in out.getvalue()
+    # The catalogue itself knows nothing of them: unnamed, they are cases without a file.
+    out = io.StringIO()
+    call_command("load_catalogue", stdout=out)
+    assert "synthetic-000001" in out.getvalue()

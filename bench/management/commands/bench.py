@@ -15,7 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
-from cases import synthetic
+from bench import synthetic
 from cases.facet_index import current_index
 from cases.models import (
     Actor,
