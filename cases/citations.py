@@ -81,9 +81,7 @@ def case_references(case, page_url, accessed):
 def selection_references(cases, url_for, accessed):
     """Return the references of several cases, in their order; url_for(case) gives page URLs."""
     return [
-        reference
-        for case in cases
-        for reference in case_references(case, url_for(case), accessed)
+        reference for case in cases for reference in case_references(case, url_for(case), accessed)
     ]
 
 
@@ -116,9 +114,7 @@ def _bibtex_entry(reference):
     if reference.kind == "webpage":
         entry_type = "misc"
         fields["howpublished"] = reference.container
-        fields["note"] = (
-            f"閲覧日: {reference.accessed.isoformat()}" if reference.accessed else ""
-        )
+        fields["note"] = f"閲覧日: {reference.accessed.isoformat()}" if reference.accessed else ""
         if reference.accessed:
             fields["urldate"] = reference.accessed.isoformat()  # biblatex
     else:

@@ -570,6 +570,17 @@ class Case(models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        # Publishing (first time or again) is a change readers see, whatever the rows hold.
+        if self.status == self.Status.PUBLISHED and (
+            getattr(self, "_loaded_status", None) != self.status or self.content_changed_at is None
+        ):
+            self.content_changed_at = timezone.now()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "content_changed_at"}
+        super().save(*args, **kwargs)
+        self._loaded_status = self.status
+
     def get_absolute_url(self):
         return reverse("cases:case_detail", kwargs={"slug": self.slug})
 
@@ -582,17 +593,6 @@ class Case(models.Model):
         if "status" in field_names:
             instance._loaded_status = instance.status
         return instance
-
-    def save(self, *args, **kwargs):
-        # Publishing (first time or again) is a change readers see, whatever the rows hold.
-        if self.status == self.Status.PUBLISHED and (
-            getattr(self, "_loaded_status", None) != self.status or self.content_changed_at is None
-        ):
-            self.content_changed_at = timezone.now()
-            if kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "content_changed_at"}
-        super().save(*args, **kwargs)
-        self._loaded_status = self.status
 
     def reader_digest(self):
         """Hash what the case's page shows: its record as the fixture file holds it."""
@@ -630,7 +630,11 @@ class Case(models.Model):
         digest = self.reader_digest()
         # The first digest is a baseline (cases from before the field, filled by migration
         # 0008): only a later difference is a change readers see.
-        if self.content_digest and digest != self.content_digest and self.status == self.Status.PUBLISHED:
+        if (
+            self.content_digest
+            and digest != self.content_digest
+            and self.status == self.Status.PUBLISHED
+        ):
             self.content_changed_at = timezone.now()
         self.content_digest = digest
         type(self).objects.filter(pk=self.pk).update(

@@ -124,7 +124,9 @@ def test_every_published_case_of_the_catalogue_gives_valid_citations(client):
         items = json.loads(download(client, case, "json").content)
         jsonschema.validate(items, CSL_SCHEMA)
         assert len(items) == 1 + case.citations.count()
-        assert len(parse_string(download(client, case, "bib").content.decode(), "bibtex").entries) == len(items)
+        assert len(
+            parse_string(download(client, case, "bib").content.decode(), "bibtex").entries
+        ) == len(items)
         assert len(rispy.loads(download(client, case, "ris").content.decode())) == len(items)
 
 
@@ -170,13 +172,15 @@ def test_a_selection_is_one_list_of_every_case_reference():
 
 # Titles of any text, in the characters titles hold (no control characters; BibTeX braces are
 # the one thing a BibTeX value cannot carry unpaired, tested apart below).
-title_text = st.text(
-    alphabet=st.characters(
-        categories=("L", "N", "P", "Zs", "S"), exclude_characters="{}\\"
-    ),
-    min_size=1,
-    max_size=60,
-).map(str.strip).filter(bool)
+title_text = (
+    st.text(
+        alphabet=st.characters(categories=("L", "N", "P", "Zs", "S"), exclude_characters="{}\\"),
+        min_size=1,
+        max_size=60,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
 
 
 @settings(max_examples=60, deadline=None)

@@ -8,13 +8,12 @@ import pytest
 
 from cases.citations import figure_citation
 from cases.models import Case, KeyFigure
-from tests.cases.test_browser import (  # noqa: F401 (fixtures)
-    ARTIFACTS,
-    browser,
-    check_accessibility,
-    screenshot,
-    site,
-)
+from tests.cases import test_browser
+from tests.cases.test_browser import ARTIFACTS, check_accessibility, screenshot
+
+# The browser tests' fixtures: one Chromium per module, the catalogue on a live server.
+browser = test_browser.browser
+site = test_browser.site
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -67,10 +66,17 @@ def test_case_sheet_in_print_media(browser, site):
     assert 1 <= len(boxes) <= 2, f"{len(boxes)} pages"
     width, height = boxes[0][2:]
     assert (round(width), round(height)) == (595, 842)  # A4 portrait, in points
-    if shutil.which("pdftoppm"):
+    # The PDF as pictures, to look at (poppler-utils; skipped where it is not installed).
+    if pdftoppm := shutil.which("pdftoppm"):
         subprocess.run(  # noqa: S603 (fixed arguments)
-            ["pdftoppm", "-png", "-r", "80", str(ARTIFACTS / f"{SHEET}-sheet.pdf"),
-             str(ARTIFACTS / f"{SHEET}-sheet")],
+            [
+                pdftoppm,
+                "-png",
+                "-r",
+                "80",
+                str(ARTIFACTS / f"{SHEET}-sheet.pdf"),
+                str(ARTIFACTS / f"{SHEET}-sheet"),
+            ],
             check=True,
         )
     page.close()
