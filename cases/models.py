@@ -598,7 +598,10 @@ class Case(models.Model):
         """Hash what the case's page shows: its record as the fixture file holds it."""
         from .catalogue import case_record  # catalogue imports this module
 
-        record = json.dumps(case_record(self), sort_keys=True, ensure_ascii=False, default=str)
+        record = case_record(self)
+        # Publishing is dated by save(); the digest follows only what a published page shows.
+        record.pop("status")
+        record = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(record.encode()).hexdigest()
 
     def refresh_index(self):

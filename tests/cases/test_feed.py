@@ -105,3 +105,15 @@ def test_feed_costs_a_fixed_number_of_queries(client, django_assert_max_num_quer
         CaseFactory()
     with django_assert_max_num_queries(1):
         client.get(FEED)
+
+
+def test_publishing_is_dated_once():
+    case = CaseFactory(status=Case.Status.DRAFT)
+    case.refresh_index()
+    case = Case.objects.get(pk=case.pk)
+    case.status = Case.Status.PUBLISHED
+    case.save()
+    published = Case.objects.get(pk=case.pk).content_changed_at
+    assert published is not None
+    case.refresh_index()  # the status alone is not a change of what the page shows
+    assert Case.objects.get(pk=case.pk).content_changed_at == published
