@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "django_filters",
     "django_htmx",
     "simple_history",
@@ -186,6 +187,15 @@ STORAGES = {
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
+}
+
+# The licence the catalogue applies to its own data (summaries, structure), and the named URL
+# of the page that states it and says how to attribute. JSON exports give this page's URL as
+# their `license` (cases.metadata.license_url).
+DATA_LICENSE = {
+    "name": "公共データ利用規約（第1.0版）（PDL1.0）",
+    "short_name": "PDL1.0",
+    "page": "cases:terms",
 }
 
 # Where load_catalogue and export_catalogue read and write the curated data.
