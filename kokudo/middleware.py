@@ -42,6 +42,33 @@ class RejectControlCharactersMiddleware:
         return self.get_response(request)
 
 
+class RequestBodyLimitMiddleware:
+    """Answer 413 to a request whose body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE, unread.
+
+    Django's own cap counts form fields only, not uploaded files, so a multipart body of any
+    size would be parsed (and spooled to disk) even for an anonymous POST to the login page.
+    The site takes no uploads, so no body larger than the form data cap is legitimate. The
+    proxy in front (deploy/nginx.conf) refuses such bodies before they reach gunicorn; this is
+    the same cap for any other way in.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django reads no body it cannot measure
+        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            response = TemplateResponse(request, "413.html", status=413)
+            response.render()
+            # Do not keep the connection to read the rest of a body nobody wants.
+            response["Connection"] = "close"
+            return response
+        return self.get_response(request)
+
+
 class AdminNoStoreMiddleware:
     """Keep every admin response (the login and lock-out pages too) out of shared caches.
 

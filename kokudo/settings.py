@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so that no other code sees a path or query with control characters in it.
     "kokudo.middleware.RejectControlCharactersMiddleware",
+    "kokudo.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -194,13 +195,14 @@ SESSION_COOKIE_AGE = 9 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Request bodies. The public pages take no POST; the largest form is a case's change form with
-# all its inlines (伊那市: 392 fields measured, see tests/kokudo/test_limits.py), so 2,000 fields
-# leave room for long cases while refusing a flood. Nothing is uploaded, so 2.5 MB of form data
-# is far beyond any edit. The proxy in front (deploy/nginx.conf) refuses larger bodies before
-# they reach Django.
+# all its inlines: 伊那市's has 812 fields, 76,592 bytes urlencoded (measured 2026-12-01 by
+# tests/kokudo/test_limits.py, which keeps the largest case under a quarter of these caps;
+# Django's default of 1,000 fields would be too close). Nothing is
+# uploaded, so the form data cap is also the cap on a whole body (RequestBodyLimitMiddleware;
+# nginx's client_max_body_size in deploy/nginx.conf matches it).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
-DATA_UPLOAD_MAX_NUMBER_FIELDS = 2_000
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5_000
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one username, or
 # from one address, further attempts are refused for AXES_COOLOFF_TIME, the right password too.
