@@ -94,9 +94,9 @@ def test_gunicorn_starts_without_the_database_and_serves_the_maintenance_page(cl
         "DEBUG": "1",
         "WEB_CONCURRENCY": "1",
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "kokudo.wsgi", "-c", "python:kokudo.gunicorn"]
-        + ["--bind", f"127.0.0.1:{port}"],
+    command = [sys.executable, "-m", "gunicorn", "kokudo.wsgi", "-c", "python:kokudo.gunicorn"]
+    server = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+        [*command, "--bind", f"127.0.0.1:{port}"],
         cwd=PROJECT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -42,10 +42,14 @@ def test_a_flood_of_fields_is_refused(admin_client):
 def test_a_40_mb_multipart_post_to_the_login_page_is_refused_unread(client):
     boundary = "kokudo-boundary"
     body = (
-        f"--{boundary}\r\n"
-        'Content-Disposition: form-data; name="upload"; filename="big.bin"\r\n'
-        "Content-Type: application/octet-stream\r\n\r\n"
-    ).encode() + b"\0" * (40 * 1024 * 1024) + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f"--{boundary}\r\n"
+            'Content-Disposition: form-data; name="upload"; filename="big.bin"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + b"\0" * (40 * 1024 * 1024)
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     response = client.generic(
         "POST",
         reverse("admin:login"),
