@@ -63,8 +63,6 @@ class RequestBodyLimitMiddleware:
         if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             response = TemplateResponse(request, "413.html", status=413)
             response.render()
-            # Do not keep the connection to read the rest of a body nobody wants.
-            response["Connection"] = "close"
             return response
         return self.get_response(request)
 

@@ -56,9 +56,6 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, so that no other code sees a path or query with control characters in it.
-    "kokudo.middleware.RejectControlCharactersMiddleware",
-    "kokudo.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -69,6 +66,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Before any view, form or the database sees a path or query with control characters or an
+    # outsized body; after the middleware above, so that their answers carry the security headers.
+    "kokudo.middleware.RejectControlCharactersMiddleware",
+    "kokudo.middleware.RequestBodyLimitMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "kokudo.middleware.AdminNoStoreMiddleware",

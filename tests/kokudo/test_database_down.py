@@ -1,5 +1,6 @@
 """While the database cannot be reached: a 503 maintenance page, /healthz up, /readyz down."""
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -13,6 +14,8 @@ import pytest
 from django.db import connections
 from django.db.backends.postgresql.base import DatabaseWrapper
 
+from cases import facet_index
+
 PROJECT = Path(__file__).resolve().parents[2]
 
 
@@ -24,8 +27,8 @@ def closed_port():
         yield sock.getsockname()[1]
 
 
-@pytest.fixture
-def database_down(db, closed_port):
+@contextlib.contextmanager
+def unreachable_database(port):
     """Point the default connection at a PostgreSQL server that is not there."""
     original = connections["default"]
     unreachable = DatabaseWrapper(
@@ -36,15 +39,23 @@ def database_down(db, closed_port):
             "USER": "postgres",
             "PASSWORD": "",
             "HOST": "127.0.0.1",
-            "PORT": str(closed_port),
+            "PORT": str(port),
             "OPTIONS": {"connect_timeout": 2},
         },
         alias="default",
     )
     connections["default"] = unreachable
-    yield
-    unreachable.close()
-    connections["default"] = original
+    try:
+        yield
+    finally:
+        unreachable.close()
+        connections["default"] = original
+
+
+@pytest.fixture
+def database_down(db, closed_port):
+    with unreachable_database(closed_port):
+        yield
 
 
 @pytest.mark.parametrize("url", ["/", "/cases/", "/cases/meets/", "/organizations/x/"])
@@ -69,10 +80,18 @@ def test_health_stays_up_and_readiness_goes_down(client, database_down):
     assert ready.json()["database"] == "unreachable"
 
 
-def test_readiness_with_the_database(client, db):
+def test_the_index_is_built_once_the_database_is_back(client, db, closed_port, monkeypatch):
+    # As in a process started while the database was away (kokudo.gunicorn.when_ready).
+    monkeypatch.setattr(facet_index, "_current", None)
+    with unreachable_database(closed_port):
+        assert client.get("/readyz").status_code == 503
+        assert client.get("/cases/").status_code == 503
+    assert facet_index._current is None
     ready = client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["cases"] > 0
+    assert facet_index._current is not None
+    assert client.get("/cases/").status_code == 200
 
 
 def get(url):

@@ -104,3 +104,10 @@ def test_a_staff_session_lasts_a_working_day_and_ends_with_the_browser(client, e
     cookie = response.cookies[settings.SESSION_COOKIE_NAME]
     assert not cookie["expires"]
     assert not cookie["max-age"]
+
+
+def test_a_nul_in_the_username_is_a_form_error_not_a_500(client, editor):
+    # Failed logins are recorded by username; PostgreSQL text cannot hold NUL.
+    response = log_in(client, "edi\x00tor", "wrong")
+    assert response.status_code == 200
+    assert not logged_in(client)

@@ -28,6 +28,8 @@ def assert_bad_request_page(response):
     body = response.content.decode()
     assert "制御文字" in body
     assert "国土事例カタログ" in body  # the site's header, not a bare error
+    assert response["X-Frame-Options"] == "DENY"
+    assert "default-src 'self'" in response["Content-Security-Policy"]
 
 
 def test_nul_in_a_public_path_is_a_bad_request(client):
