@@ -14,9 +14,8 @@ accesslog = None
 # Load Django once in the master and build the facet index there (see when_ready), so that
 # every worker starts with it instead of each building its own under the first requests.
 preload_app = True
-# Request line and headers stay small; bodies are capped by nginx and Django (settings.py).
-limit_request_line = 8190
-limit_request_fields = 100
+# Request lines and headers keep gunicorn's limits (4,094 bytes, 100 fields); bodies are capped
+# by nginx (deploy/nginx.conf) and by Django (RequestBodyLimitMiddleware).
 
 
 def when_ready(server):

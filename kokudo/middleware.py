@@ -21,8 +21,8 @@ RETRY_AFTER_SECONDS = 30
 
 
 def has_control_characters(request):
-    # The path as the client sent it (percent-decoded) and the raw query string decoded by hand:
-    # parsing request.GET first would already drop or mangle what we look for.
+    # The percent-decoded path, and the query string decoded here as bytes: no QueryDict is
+    # parsed for this, and keys are checked as well as values.
     path = request.path_info.encode("utf-8", "surrogateescape")
     query = unquote_to_bytes(request.META.get("QUERY_STRING", "").replace("+", " "))
     return bool(CONTROL_CHARACTERS.search(path) or CONTROL_CHARACTERS.search(query))
