@@ -198,9 +198,9 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Request bodies. The public pages take no POST; the largest form is a case's change form with
 # all its inlines: 伊那市's has 812 fields, 76,592 bytes urlencoded (measured 2026-12-01 by
 # tests/kokudo/test_limits.py, which keeps the largest case under a quarter of these caps;
-# Django's default of 1,000 fields would be too close). Nothing is
-# uploaded, so the form data cap is also the cap on a whole body (RequestBodyLimitMiddleware;
-# nginx's client_max_body_size in deploy/nginx.conf matches it).
+# Django's default of 1,000 fields would be too close). Nothing is uploaded, so the form data
+# cap is also the cap on a whole body (RequestBodyLimitMiddleware; nginx's client_max_body_size
+# in deploy/nginx.conf matches it).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5_000
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -214,10 +214,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES",
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "lockout.html"
+# The page is lockout.html; this message is what axes logs and hands other callers.
 AXES_COOLOFF_MESSAGE = _("ログインの失敗が続いたため、しばらくログインできません。")
-AXES_PERMALOCK_MESSAGE = _(
-    "ログインの失敗が続いたため、ログインできません。管理者に解除を依頼してください。"
-)
 # Behind the proxy every request comes from 127.0.0.1; the client's address is the one nginx
 # puts in X-Real-IP (deploy/nginx.conf), which it overwrites whatever the client sent.
 AXES_CLIENT_IP_CALLABLE = "kokudo.middleware.client_ip_address"
