@@ -214,7 +214,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES",
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "lockout.html"
-# The page is lockout.html; this message is what axes logs and hands other callers.
+# lockout.html is the page; axes uses this message where it answers without the template.
 AXES_COOLOFF_MESSAGE = _("ログインの失敗が続いたため、しばらくログインできません。")
 # Behind the proxy every request comes from 127.0.0.1; the client's address is the one nginx
 # puts in X-Real-IP (deploy/nginx.conf), which it overwrites whatever the client sent.
