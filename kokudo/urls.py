@@ -5,7 +5,11 @@ from django.urls import include, path
 from cases.sitemaps import SITEMAPS
 from cases.views.pages import robots_txt
 
+from . import health
+
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     # An index of sections, each paged by its Sitemap.limit, so any number of cases fits.
     path("sitemap.xml", sitemaps.index, {"sitemaps": SITEMAPS}, name="sitemap"),
