@@ -1,13 +1,15 @@
-"""The browse page's query string as one FilterSet: facets, search and sort."""
+"""The browse page's query string parsed as one FilterSet: facets, search and sort.
+
+Only the parsing: the selection itself is answered by the in-memory index
+(cases.facets.index), and tests/cases/sql_reference.py states it in SQL for the tests.
+"""
 
 import django_filters
 import django_filters.fields
 from django import forms
-from django.db.models import F
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from .facets import FACETS, filter_by_facets
+from .facets import FACETS
 from .models import Case
 from .text import normalize
 
@@ -25,9 +27,6 @@ class LenientMultipleChoiceField(forms.MultipleChoiceField):
 
 class FacetFilter(django_filters.MultipleChoiceFilter):
     field_class = LenientMultipleChoiceField
-
-    def filter(self, qs, value):
-        return filter_by_facets(qs, {self.field_name: value}) if value else qs
 
 
 class QueryField(forms.CharField):
@@ -51,12 +50,8 @@ class CaseFilterSet(django_filters.FilterSet):
         ("-latest_source", _("出典の新しい順")),
     )
 
-    q = django_filters.CharFilter(
-        field_name="search_text", method="filter_search", label=_("キーワード")
-    )
-    sort = django_filters.ChoiceFilter(
-        method="filter_sort", label=_("並び順"), choices=SORTS, empty_label=None
-    )
+    q = django_filters.CharFilter(field_name="search_text", label=_("キーワード"))
+    sort = django_filters.ChoiceFilter(label=_("並び順"), choices=SORTS, empty_label=None)
 
     class Meta:
         model = Case
@@ -106,25 +101,7 @@ class CaseFilterSet(django_filters.FilterSet):
     def sort_key(self):
         return self.cleaned.get("sort") or ("relevance" if self.query else "title")
 
-    def searched(self):
-        """The queryset with the search applied but no facet: the base of the counts."""
-        return self.queryset.search(self.query) if self.query else self.queryset
-
-    def filter_search(self, queryset, name, value):
-        return queryset.search(value) if value else queryset
-
-    def filter_sort(self, queryset, name, value):
-        return queryset  # ordering is applied last, in filter_queryset
-
     def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        sort = self.sort_key
-        if sort == "relevance" and self.query:
-            return queryset.by_relevance(self.query)
-        if sort == "-population":
-            return queryset.order_by(F("population").desc(nulls_last=True), "title", "pk")
-        if sort == "population":
-            return queryset.order_by(F("population").asc(nulls_last=True), "title", "pk")
-        if sort == "-latest_source":
-            return queryset.order_by(Coalesce("latest_source_year", 0).desc(), "title", "pk")
-        return queryset.order_by("title", "pk")
+        raise NotImplementedError(
+            "CaseFilterSet only parses the query string: cases.facets.index answers it."
+        )
