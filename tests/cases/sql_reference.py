@@ -1,4 +1,4 @@
-"""The browse selection stated in SQL: the oracle the in-memory index (cases.facets.index) is held to.
+"""The browse selection in SQL: the oracle the in-memory index (cases.facets.index) is held to.
 
 The site answers browse requests from the index alone; this module says the same thing over
 the CaseFacet rows and Case columns, slowly but plainly, so the tests can compare the two.
