@@ -123,7 +123,9 @@ EDITS = st.lists(
 )
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(edits=EDITS)
 def test_any_edits_leave_the_index_as_a_fresh_build(edits):
     index = current_index()
@@ -160,9 +162,9 @@ def test_moving_bits_keeps_each_kept_bit_at_its_new_position(size, data):
     removed = sorted(data.draw(st.sets(st.integers(0, max(size - 1, 0)), max_size=size)))
     removed = [at for at in removed if at < size]
     new_size = size - len(removed) + data.draw(st.integers(0, 5))
-    inserted = sorted(
-        data.draw(st.sets(st.integers(0, max(new_size - 1, 0)), max_size=new_size))
-    )[: new_size - (size - len(removed))]
+    inserted = sorted(data.draw(st.sets(st.integers(0, max(new_size - 1, 0)), max_size=new_size)))[
+        : new_size - (size - len(removed))
+    ]
     new_size = size - len(removed) + len(inserted)
     new_position = kept_positions(new_size, removed, inserted)
     moved = move_bits(bits, removed=removed, inserted=inserted)
@@ -194,9 +196,7 @@ def test_builds_read_one_snapshot_while_a_case_toggles():
             while not stop.is_set():
                 Case.objects.filter(pk=case_id).update(status=status)
                 toggles.append(status)
-                status = (
-                    Case.Status.PUBLISHED if status == Case.Status.DRAFT else Case.Status.DRAFT
-                )
+                status = Case.Status.PUBLISHED if status == Case.Status.DRAFT else Case.Status.DRAFT
         finally:
             Case.objects.filter(pk=case_id).update(status=Case.Status.PUBLISHED)
             connections.close_all()
@@ -205,7 +205,7 @@ def test_builds_read_one_snapshot_while_a_case_toggles():
         try:
             for _ in range(150):
                 FacetIndex.build()
-        except Exception as error:  # noqa: BLE001 (the failure is the finding)
+        except Exception as error:
             errors.append(error)
         finally:
             connections.close_all()
