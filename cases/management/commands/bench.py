@@ -16,10 +16,10 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
 from cases import synthetic
-from cases.models import Case
 from cases.facet_index import current_index
 from cases.models import (
     Actor,
+    Case,
     CasePoint,
     Challenge,
     Citation,
