@@ -95,7 +95,7 @@ class CaseListView(ListView):
     def get_queryset(self):
         """The matching cases, in display order, from the in-memory facet index.
 
-        self.filterset.qs expresses the same selection in SQL; the tests hold the two equal.
+        tests/cases/sql_reference.py states the same selection in SQL; the tests hold the two equal.
         """
         return self.results
 
