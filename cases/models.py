@@ -554,12 +554,12 @@ class CatalogueVersion(models.Model):
             updated = cls.objects.filter(pk=1).update(token=uuid.uuid4().hex)
             if not updated:
                 cls.objects.get_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
-            if case_ids is None:
+            if case_ids is not None:
+                IndexChange.objects.bulk_create(IndexChange(case_pk=pk) for pk in set(case_ids))
+            if case_ids is None or IndexChange.objects.count() > IndexChange.KEPT:
                 full = IndexChange.objects.create(case_pk=None)
                 # Every process that had not read these must rebuild anyway.
                 IndexChange.objects.filter(pk__lt=full.pk).delete()
-            else:
-                IndexChange.objects.bulk_create(IndexChange(case_pk=pk) for pk in set(case_ids))
 
 
 class IndexChange(models.Model):
@@ -567,6 +567,10 @@ class IndexChange(models.Model):
 
     # Not a foreign key: a deleted case must still be taken out of the index.
     case_pk = models.BigIntegerField(null=True)
+
+    # Past this many rows, a bump marks everything changed and clears the older ones: processes
+    # rebuild once in that many edits, and the table stays small.
+    KEPT = 10_000
 
     def __str__(self):
         return f"case {self.case_pk}" if self.case_pk is not None else "everything"

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cases.facets.index import FacetIndex, current_index, kept_positions, move_bits
-from cases.models import Case, CatalogueVersion, SourceDocument, Theme
+from cases.models import Case, CatalogueVersion, IndexChange, SourceDocument, Theme
 from tests.factories import CaseFactory, CitationFactory, PlaceFactory
 
 pytestmark = pytest.mark.django_db
@@ -219,3 +219,16 @@ def test_builds_read_one_snapshot_while_a_case_toggles():
     toggler.join()
     assert len(toggles) > 10  # the case did change while the builds ran
     assert errors == []
+
+
+def test_the_change_log_stays_bounded(warm, monkeypatch):
+    monkeypatch.setattr("cases.models.IndexChange.KEPT", 3)
+    cases = list(Case.objects.published().order_by("pk")[:4])
+    for case in cases:
+        CatalogueVersion.bump(case_ids=[case.pk])
+    # The fourth row went over the bound: one row says everything changed, and the index
+    # rebuilds rather than miss a change it can no longer read.
+    assert list(IndexChange.objects.values_list("case_pk", flat=True)) == [None]
+    rebuilt = current_index()
+    assert rebuilt.labels is not warm.labels
+    assert_same(rebuilt, FacetIndex.build(), applied=False)
