@@ -51,6 +51,11 @@ def text_matches(words, search_text):
     return all(word in search_text for word in words)
 
 
+def title_matches(words, search_title):
+    """Whether a case comes first in relevance order: its title holds the query's first word."""
+    return words[0] in search_title
+
+
 def search(queryset, query):
     """Keep the cases of queryset whose indexed text contains every word of the query."""
     words = query_words(query)

@@ -28,7 +28,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 
 from ..models import Case, CaseFacet, CatalogueVersion, IndexChange
-from ..search import query_words, text_matches
+from ..search import query_words, text_matches, title_matches
 from .definitions import FACETS, dynamic_labels
 
 SEARCH_CACHE_SIZE = 256
@@ -99,17 +99,12 @@ class FacetIndex:
         bits = {key: positions_to_bits(found, size) for key, found in grouped.items()}
         index = cls(
             version=version,
-            ids=[row[0] for row in rows],
-            slugs=[row[3] for row in rows],
-            titles=[row[4] for row in rows],
-            search_titles=[row[5] for row in rows],
             bits=bits,
             by_facet=group_by_facet(bits),
             orders={},
             labels=dynamic_labels(),
-            populations=[row[1] for row in rows],
-            latest_years=[row[2] for row in rows],
             last_change=last_change,
+            **{name: [row[column] for row in rows] for column, name in enumerate(CASE_LISTS)},
         )
         index.orders = {
             sort: sorted(range(size), key=functools.partial(key, index))
@@ -175,16 +170,8 @@ class FacetIndex:
         size = len(self.ids) - len(removed) + len(inserted)
         move = functools.partial(move_bits, removed=removed, inserted=inserted)
 
-        columns = {
-            "ids": 0,
-            "populations": 1,
-            "latest_years": 2,
-            "slugs": 3,
-            "titles": 4,
-            "search_titles": 5,
-        }
         lists = {}
-        for name, column in columns.items():
+        for column, name in enumerate(CASE_LISTS):
             values = list(getattr(self, name))
             for at in reversed(removed):
                 del values[at]
@@ -206,7 +193,7 @@ class FacetIndex:
             for rank, case_id in ranks:
                 if text_matches(words, rows[case_id][6]):
                     found |= 1 << rank
-                    if words[0] in rows[case_id][5]:
+                    if title_matches(words, rows[case_id][5]):
                         in_title |= 1 << rank
             searches[query] = (found, in_title)
 
@@ -283,13 +270,13 @@ class FacetIndex:
             if query in self.searches:
                 self.searches.move_to_end(query)
                 return self.searches[query]
-        first_word = query_words(query)[0]
+        words = query_words(query)
         matches = Case.objects.published().search(query).order_by().values_list("pk", flat=True)
         position = self.position
         found = [position[pk] for pk in matches if pk in position]
         # Relevance: cases whose title contains the first word come first.
         titles = self.search_titles
-        in_title = [p for p in found if first_word in titles[p]]
+        in_title = [p for p in found if title_matches(words, titles[p])]
         size = len(self.ids)
         result = (positions_to_bits(found, size), positions_to_bits(in_title, size))
         with self.lock:
@@ -408,8 +395,9 @@ def current_index(version=None):
 
 # Building blocks -------------------------------------------------------------------------------
 
-# The columns of a published case the index keeps, by position.
+# The columns of a published case the index keeps, by position, and the lists they fill.
 CASE_COLUMNS = ("pk", "population", "latest_source_year", "slug", "title", "search_title")
+CASE_LISTS = ("ids", "populations", "latest_years", "slugs", "titles", "search_titles")
 # A case applied one by one costs a query (where its title goes); past this many, rebuild.
 MAX_APPLIED_CASES = 100
 

@@ -55,7 +55,10 @@ def facet_counts(base, selected):
 
 
 def by_relevance(queryset, query):
-    """Order cases whose title contains the query's first word first, then by title."""
+    """Order cases whose title contains the query's first word first, then by title.
+
+    In SQL, cases.search.title_matches().
+    """
     first_word = query_words(query)[0]
     return queryset.alias(
         title_miss=models.Case(
