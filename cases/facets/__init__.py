@@ -1,7 +1,7 @@
 """The browse facets: their definitions (one class each), their display, and the in-memory index.
 
-The index (cases.facets.index) is not imported here: it reads cases.indexing, which imports
-the definitions, and importing the package should not pull the whole index in.
+The index (cases.facets.index) is not imported here: code that needs only the definitions
+(cases.indexing, the synthetic generator) should not load it.
 """
 
 from .definitions import (
