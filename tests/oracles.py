@@ -171,6 +171,30 @@ def published_yaml_cases():
     return {slug: r for slug, r in yaml_cases().items() if r.get("status") == "published"}
 
 
+def yaml_population(record):
+    """The largest stated population of the case's municipalities, in people, or None."""
+    municipal = {
+        place["name"] for place in record.get("places") or [] if place["kind"] == "municipality"
+    }
+    stated = [
+        people(figure.get("value"), figure.get("unit"))
+        for figure in record.get("figures") or []
+        if figure["kind"] == "population" and figure.get("place") in municipal
+    ]
+    return max((n for n in stated if n is not None), default=None)
+
+
+@cache
+def _source_years():
+    sources = yaml.safe_load((FIXTURES / "sources.yaml").read_text(encoding="utf-8"))
+    return {source["key"]: source["year"] for source in sources}
+
+
+def yaml_latest_source_year(record):
+    years = _source_years()
+    return max((years[row["source"]] for row in record.get("citations") or []), default=None)
+
+
 def yaml_facets(record):
     """The (param, value) pairs a case file says the case belongs to, by the README's rules."""
     values = set()
