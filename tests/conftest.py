@@ -1,8 +1,43 @@
 import io
+import os
 
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+
+# What the run is meant to test on (set by .ci/run): a PostgreSQL run that silently fell back to
+# SQLite would skip every PostgreSQL-only test and still pass.
+EXPECTED_DATABASE = os.environ.get("EXPECT_DB", "")  # sqlite | postgresql
+EXPECTED_CACHE = os.environ.get("EXPECT_CACHE", "")  # locmem | redis
+CACHE_BACKENDS = {
+    "locmem": "django.core.cache.backends.locmem.LocMemCache",
+    "redis": "django.core.cache.backends.redis.RedisCache",
+}
+
+
+def pytest_sessionstart(session):
+    """Stop before the first test if the database or cache is not the one the run expects."""
+    from django.conf import settings
+    from django.db import connection
+
+    if os.environ.get("CI") and not (EXPECTED_DATABASE and EXPECTED_CACHE):
+        pytest.exit("CI runs must set EXPECT_DB and EXPECT_CACHE (see .ci/run)", returncode=4)
+    if EXPECTED_DATABASE and connection.vendor != EXPECTED_DATABASE:
+        pytest.exit(
+            f"EXPECT_DB={EXPECTED_DATABASE}, but the tests would run on {connection.vendor} "
+            f"(DATABASE_URL={os.environ.get('DATABASE_URL', 'unset')!r})",
+            returncode=4,
+        )
+    if EXPECTED_CACHE:
+        backend = settings.CACHES["default"]["BACKEND"]
+        if backend != CACHE_BACKENDS.get(EXPECTED_CACHE):
+            pytest.exit(f"EXPECT_CACHE={EXPECTED_CACHE}, but the cache is {backend}", returncode=4)
+        # The cache must answer, not just be configured: a write read back.
+        cache.set("kokudo-test-session-probe", "ok", 30)
+        if cache.get("kokudo-test-session-probe") != "ok":
+            pytest.exit(
+                f"EXPECT_CACHE={EXPECTED_CACHE}, but the cache does not answer", returncode=4
+            )
 
 
 @pytest.fixture(scope="session")
