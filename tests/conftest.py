@@ -1,5 +1,6 @@
 import io
 import os
+import secrets
 
 import pytest
 from django.core.cache import cache
@@ -57,3 +58,23 @@ def pytest_collection_modifyitems(items):
 def _empty_cache():
     """Start every test with an empty cache: pages cached by one test must not serve another."""
     cache.clear()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    """Draw a new Hypothesis seed for each run, unless one is given, so that CI explores new
+    examples every time and any run can be replayed with --hypothesis-seed."""
+    if config.getoption("hypothesis_seed", None) is None:
+        config.option.hypothesis_seed = str(secrets.randbelow(2**32))
+
+
+def pytest_report_header(config):
+    return f"hypothesis seed: {config.option.hypothesis_seed}"
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if exitstatus:
+        terminalreporter.write_line(
+            f"To replay the generated examples: pytest --hypothesis-seed="
+            f"{config.option.hypothesis_seed} ..."
+        )
