@@ -6,7 +6,7 @@ POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 # Local runs and tests use the development settings; production sets SECRET_KEY itself.
 DEV_ENV := DEBUG=1
 
-.PHONY: install run serve test test-postgres lint format check load export bench loadtest clean
+.PHONY: install run serve test test-postgres lint format check load export bench loadtest clean mutate
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,12 +22,21 @@ run: install
 	$(DEV_ENV) $(PY) manage.py load_catalogue
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
-## Run the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set).
+## Run the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set), with branch
+## coverage of cases/ and kokudo/ (the lines and branches no test reaches are listed).
+COVERAGE := --cov=cases --cov=kokudo --cov-branch --cov-report=term-missing:skip-covered
 test: install
-	$(DEV_ENV) $(PY) -m pytest
+	$(DEV_ENV) $(PY) -m pytest $(COVERAGE)
 
 test-postgres: install
-	DATABASE_URL=$(POSTGRES_URL) $(DEV_ENV) $(PY) -m pytest
+	DATABASE_URL=$(POSTGRES_URL) $(DEV_ENV) $(PY) -m pytest $(COVERAGE)
+
+## Mutation testing of the modules listed under [tool.mutmut] in pyproject.toml (slow: hours
+## for all of them). MUTANTS narrows it, e.g. `make mutate MUTANTS='cases.text*'`.
+MUTANTS ?=
+mutate: install
+	$(DEV_ENV) $(VENV)/bin/mutmut run $(MUTANTS)
+	$(VENV)/bin/mutmut results
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -50,7 +59,7 @@ export: install
 	$(DEV_ENV) $(PY) manage.py export_catalogue
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache mutants .coverage
 
 ## Bounded load test on loopback (gunicorn + locust, 50 clients, 60 s) against the bench database.
 loadtest: install
