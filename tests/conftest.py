@@ -49,9 +49,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 def pytest_collection_modifyitems(items):
-    # Browser tests use a live server, whose database flush would empty the shared catalogue
-    # for the tests after them: run them last.
-    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+    # Browser tests use a live server, and other transactional tests commit: the database flush
+    # after each would empty the shared catalogue for the tests after them. Run them last.
+    def flushes(item):
+        marker = item.get_closest_marker("django_db")
+        return bool(marker and marker.kwargs.get("transaction"))
+
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None or flushes(item))
 
 
 @pytest.fixture(autouse=True)
