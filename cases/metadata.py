@@ -91,7 +91,7 @@ def dataset(request):
                 "author": {"@type": "Organization", "name": source.issuer},
                 **({"url": source.url} if source.url else {}),
             }
-            for source in SourceDocument.objects.order_by("year", "key")
+            for source in SourceDocument.objects.public().order_by("year", "key")
         ],
         "distribution": distributions(request),
     }

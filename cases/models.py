@@ -154,6 +154,18 @@ class Municipality(models.Model):
 # Sources and taxonomy ------------------------------------------------------------------------
 
 
+class SourceDocumentQuerySet(models.QuerySet):
+    def public(self):
+        """Documents a published case cites: only those are named on public pages."""
+        return self.filter(
+            models.Exists(
+                Citation.objects.filter(
+                    source=models.OuterRef("pk"), case__status=Case.Status.PUBLISHED
+                )
+            )
+        )
+
+
 class SourceDocument(models.Model):
     key = models.SlugField(_("キー"), unique=True, help_text=_("フィクスチャで出典を指す短い名前"))
     title = models.CharField(_("題名"), max_length=300)
@@ -171,7 +183,7 @@ class SourceDocument(models.Model):
     history = HistoricalRecords()
 
     NATURAL_KEY = "key"
-    objects = NaturalKeyManager()
+    objects = NaturalKeyManager.from_queryset(SourceDocumentQuerySet)()
 
     class Meta:
         ordering = ["year", "key"]
@@ -638,16 +650,22 @@ class CatalogueVersion(models.Model):
         catalogue loaded); with them, they apply just those cases.
         """
         with transaction.atomic():
-            # The UPDATE locks the version row until commit, so concurrent bumps queue here
-            # and their IndexChange ids, taken below, ascend in commit order: a process that
-            # has read the changes up to one id never sees a lower one committed later.
-            updated = cls.objects.filter(pk=1).update(token=uuid.uuid4().hex)
-            if not updated:
+            # Locking the version row until commit makes concurrent bumps queue here, so their
+            # IndexChange ids, taken below, ascend in commit order: a process that has read the
+            # changes up to one id never sees a lower one committed later.
+            version = cls.objects.select_for_update().filter(pk=1).first()
+            parent = version.token if version else ""
+            if version:
+                version.token = uuid.uuid4().hex
+                version.save(update_fields=["token"])
+            else:
                 cls.objects.get_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
             if case_ids is not None:
-                IndexChange.objects.bulk_create(IndexChange(case_pk=pk) for pk in set(case_ids))
+                IndexChange.objects.bulk_create(
+                    IndexChange(case_pk=pk, parent=parent) for pk in set(case_ids)
+                )
             if case_ids is None or IndexChange.objects.count() > IndexChange.KEPT:
-                full = IndexChange.objects.create(case_pk=None)
+                full = IndexChange.objects.create(case_pk=None, parent=parent)
                 # Every process that had not read these must rebuild anyway.
                 IndexChange.objects.filter(pk__lt=full.pk).delete()
 
@@ -657,6 +675,11 @@ class IndexChange(models.Model):
 
     # Not a foreign key: a deleted case must still be taken out of the index.
     case_pk = models.BigIntegerField(null=True)
+    # The token the catalogue had before this change. A process applies changes only if the
+    # first one it has not read follows the token its index was built at: ids taken in a
+    # transaction that rolled back can be taken again (SQLite), and a change the process never
+    # saw must not be mistaken for one that follows its index.
+    parent = models.CharField(max_length=32, blank=True, default="")
 
     # Past this many rows, a bump marks everything changed and clears the older ones: processes
     # rebuild once in that many edits, and the table stays small.

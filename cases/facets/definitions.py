@@ -173,7 +173,8 @@ class SourceFacet(Facet):
     label = _("出典資料")
 
     def load_options(self):
-        return [(s.key, s.short_title) for s in SourceDocument.objects.all()]
+        # Documents cited by drafts alone are not options: their titles are unpublished work.
+        return [(s.key, s.short_title) for s in SourceDocument.objects.public()]
 
     def values(self, case):
         return [key for key, _year in case.sources]

@@ -70,6 +70,7 @@ class FacetIndex:
     populations: list  # sort keys, by position
     latest_years: list
     last_change: int = 0  # the last IndexChange this index reflects
+    applied_from: str = ""  # the version this copy applied changes to; "" for a full build
     searches: OrderedDict = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -120,12 +121,19 @@ class FacetIndex:
             if version == self.version:
                 return self
             changes = list(
-                IndexChange.objects.filter(pk__gt=self.last_change).values_list("pk", "case_pk")
+                IndexChange.objects.filter(pk__gt=self.last_change)
+                .order_by("pk")
+                .values_list("pk", "case_pk", "parent")
             )
-            changed = {case_pk for _, case_pk in changes}
-            if not changes or None in changed or len(changed) > MAX_APPLIED_CASES:
+            changed = {case_pk for _, case_pk, _ in changes}
+            if (
+                not changes
+                or changes[0][2] != self.version
+                or None in changed
+                or len(changed) > MAX_APPLIED_CASES
+            ):
                 return self._build()
-            return self._applied(version, max(pk for pk, _ in changes), changed)
+            return self._applied(version, changes[-1][0], changed)
 
     def _applied(self, version, last_change, changed):
         """A copy of the index with the changed cases taken out and, if published, put back."""
@@ -202,7 +210,10 @@ class FacetIndex:
             bits=bits,
             by_facet=group_by_facet(bits),
             orders={},
-            labels=self.labels,
+            # Reloaded (three small queries): a theme renamed, or a document cited by a case
+            # just published, changes the options even when the change names only cases.
+            labels=dynamic_labels(),
+            applied_from=self.version,
             last_change=last_change,
             searches=searches,
             **lists,

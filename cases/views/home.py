@@ -25,12 +25,11 @@ class HomeView(TemplateView):
             types=entries("type"),
             themes=entries("theme"),
             regions=entries("region"),
-            # The index holds published cases only: a document cited by drafts alone is not
-            # listed (its title may be part of unpublished work).
+            # A document cited by drafts alone is not listed (its title may be part of
+            # unpublished work).
             sources=[
                 {"source": source, "count": index.count("source", source.key)}
-                for source in SourceDocument.objects.order_by("year", "key")
-                if index.count("source", source.key)
+                for source in SourceDocument.objects.public().order_by("year", "key")
             ],
         )
         return context

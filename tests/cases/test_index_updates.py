@@ -4,13 +4,13 @@ snapshot of the database."""
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cases.facets.index import FacetIndex, current_index, kept_positions, move_bits
 from cases.models import Case, CatalogueVersion, IndexChange, SourceDocument, Theme
-from tests.factories import CaseFactory, CitationFactory, PlaceFactory
+from tests.factories import CaseFactory, CitationFactory, PlaceFactory, SourceDocumentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -58,8 +58,7 @@ def test_insert_is_applied_not_rebuilt(warm):
     case = new_case("索引の更新を試す事例 交通")
     updated = current_index()
     assert updated is not warm
-    # Applied: the labels read at the build are kept; a rebuild reads them again.
-    assert updated.labels is warm.labels
+    assert updated.applied_from == warm.version  # applied to a copy, not rebuilt
     assert case.pk in updated.ids
     assert_same(updated, FacetIndex.build())
 
@@ -70,7 +69,7 @@ def test_edit_that_moves_a_case(warm):
     case.save()
     case.refresh_index()
     updated = current_index()
-    assert updated.labels is warm.labels
+    assert updated.applied_from == warm.version
     assert updated.ids.index(case.pk) > warm.ids.index(case.pk) == 0
     assert_same(updated, FacetIndex.build())
 
@@ -81,7 +80,7 @@ def test_unpublish_and_delete(warm):
     first.save()
     second.delete()
     updated = current_index()
-    assert updated.labels is warm.labels
+    assert updated.applied_from == warm.version
     assert first.pk not in updated.ids
     assert second.pk not in updated.ids
     assert_same(updated, FacetIndex.build())
@@ -100,7 +99,7 @@ def test_a_change_beyond_cases_rebuilds(warm):
     theme.short_name = "改称したテーマ"
     theme.save()
     rebuilt = current_index()
-    assert rebuilt.labels is not warm.labels
+    assert rebuilt.applied_from == ""
     assert ("theme", theme.key) in [(p, v) for p in ["theme"] for v, _ in rebuilt.labels[p]]
     assert dict(rebuilt.labels["theme"])[theme.key] == "改称したテーマ"
 
@@ -110,7 +109,7 @@ def test_too_many_changes_rebuild(warm, monkeypatch):
     cases = list(Case.objects.published()[:2])
     CatalogueVersion.bump(case_ids=[case.pk for case in cases])
     rebuilt = current_index()
-    assert rebuilt.labels is not warm.labels
+    assert rebuilt.applied_from == ""
     assert_same(rebuilt, FacetIndex.build(), applied=False)
 
 
@@ -152,7 +151,7 @@ def test_any_edits_leave_the_index_as_a_fresh_build(edits):
         else:
             case.delete()
     updated = current_index()
-    assert updated.labels is index.labels  # applied, not rebuilt
+    assert updated.applied_from == index.version  # applied, not rebuilt
     assert_same(updated, FacetIndex.build())
 
 
@@ -233,5 +232,44 @@ def test_the_change_log_stays_bounded(warm, monkeypatch):
     # rebuilds rather than miss a change it can no longer read.
     assert list(IndexChange.objects.values_list("case_pk", flat=True)) == [None]
     rebuilt = current_index()
-    assert rebuilt.labels is not warm.labels
+    assert rebuilt.applied_from == ""
     assert_same(rebuilt, FacetIndex.build(), applied=False)
+
+
+class RolledBack(Exception):
+    pass
+
+
+def retitle_then_roll_back(case):
+    with transaction.atomic():
+        case.title = "取り消される題名"
+        case.save()
+        assert current_index().titles[current_index().ids.index(case.pk)] == "取り消される題名"
+        raise RolledBack
+
+
+def test_changes_seen_inside_a_rolled_back_transaction_do_not_linger(warm):
+    """The process read a change that was then rolled back; the changes after it (which on
+    SQLite may even take the same ids) must not be applied on top of that change."""
+    first, second, third = Case.objects.published().order_by("pk")[:3]
+    with pytest.raises(RolledBack):
+        retitle_then_roll_back(first)
+    for case in (second, third):
+        case.title = f"{case.title}（改）"
+        case.save()
+    updated = current_index()
+    assert "取り消される題名" not in updated.titles
+    assert_same(updated, FacetIndex.build(), applied=False)
+
+
+def test_publishing_the_only_case_citing_a_document_makes_it_an_option(warm):
+    source = SourceDocumentFactory(key="zz-new-document", short_title="新しい資料")
+    draft = CaseFactory(title="新しい資料だけが述べる事例", status=Case.Status.DRAFT)
+    CitationFactory(case=draft, source=source)
+    draft.refresh_index()
+    assert "zz-new-document" not in dict(current_index().labels["source"])
+    draft.status = Case.Status.PUBLISHED
+    draft.save()
+    updated = current_index()
+    assert updated.applied_from  # one case changed: applied, yet the options follow
+    assert dict(updated.labels["source"])["zz-new-document"] == "新しい資料"
