@@ -57,7 +57,7 @@ def case_summary(case, request):
         "url": request.build_absolute_uri(case.get_absolute_url()),
         "type": case.type_2025,
         "type_label": case.get_type_2025_display(),
-        "themes": [theme.short_name or theme.name for theme in case.themes.all()],
+        "themes": [theme.label for theme in case.themes.all()],
         "places": [place.name for place in case.places.all()],
         "summary": case.summary,
     }
@@ -123,7 +123,10 @@ def case_document(case, request):
         "description": case.description,
         "approach": case.approach,
         "editor_note": case.editor_note,
-        "themes": [{"key": theme.key, "name": theme.name} for theme in case.themes.all()],
+        "themes": [
+            {"key": theme.key, "label": theme.label, "name": theme.name}
+            for theme in case.themes.all()
+        ],
         "related": [other.slug for other in case.related.all()],
         "places": [
             {
@@ -275,7 +278,7 @@ def case_csv_cells(case, request):
         request.build_absolute_uri(case.get_absolute_url()),
         case.get_type_2025_display(),
         case.get_hub_type_2019_display(),
-        "、".join(theme.name for theme in case.themes.all()),
+        "、".join(theme.label for theme in case.themes.all()),
         "、".join(place.name for place in case.places.all()),
         case.population or "",
         case.summary,

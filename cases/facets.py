@@ -80,7 +80,7 @@ FACETS_BY_PARAM = {facet.param: facet for facet in FACETS}
 def dynamic_labels():
     """Load the options of the facets whose values live in tables (3 queries)."""
     return {
-        "theme": [(t.key, t.short_name or t.name) for t in Theme.objects.all()],
+        "theme": [(t.key, t.label) for t in Theme.objects.all()],
         "pref": [(p.code, p.name) for p in Prefecture.objects.all()],
         "source": [(s.key, s.short_title) for s in SourceDocument.objects.all()],
     }

@@ -1,11 +1,4 @@
-// Select the whole citation line when it gets focus, so that one copy takes all of it.
-document.addEventListener("focusin", (event) => {
-  if (event.target.matches(".cite-line")) {
-    event.target.select();
-  }
-});
-
-// Copy buttons: shown only where this script runs; the readonly field still works without it.
+// Copy buttons: shown only where this script runs; without it the line can be selected by hand.
 document.querySelectorAll(".copy-button").forEach((button) => {
   button.hidden = false;
 });
@@ -18,11 +11,15 @@ document.addEventListener("click", async (event) => {
   const field = document.getElementById(button.dataset.copy);
   let copied = false;
   try {
-    await navigator.clipboard.writeText(field.value);
+    await navigator.clipboard.writeText(field.textContent.trim());
     copied = true;
   } catch {
-    // No clipboard API (plain http, older browsers): copy the selection instead.
-    field.select();
+    // No clipboard API (plain http, older browsers): select the whole line and copy that.
+    const range = document.createRange();
+    range.selectNodeContents(field);
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
     copied = document.execCommand("copy");
   }
   button.textContent = copied ? "コピーしました" : "選択しました（Ctrl+Cでコピー）";

@@ -229,7 +229,7 @@ def test_compare_cases_and_copy_a_citation(browser, site, csp_violations):
     button.click()
     page.get_by_role("button", name="コピーしました").wait_for()
     copied = page.evaluate("navigator.clipboard.readText()")
-    assert copied == page.locator(".cite-line").first.input_value()
+    assert copied == page.locator(".cite-line").first.inner_text()
     assert copied.startswith("国土審議会")
     context.close()
     assert csp_violations.messages == []

@@ -1,0 +1,75 @@
+"""What policy staff hit first (issue 13): citations, themes, paging, empty searches, errors."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from cases.models import Case, Citation, SourceDocument, Theme
+from tests.factories import CaseFactory, CitationFactory, SourceDocumentFactory
+
+pytestmark = pytest.mark.django_db
+
+BROWSE = reverse("cases:case_list")
+
+
+def detail(client, slug):
+    response = client.get(reverse("cases:case_detail", args=[slug]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+# 1 and 3: citations -------------------------------------------------------------------------
+
+
+def test_citation_line_is_wrapped_text_with_the_whole_line(client):
+    body = detail(client, "ina-city")
+    lines = [c.citation_line() for c in Citation.objects.filter(case__slug="ina-city")]
+    assert len(lines) >= 3
+    assert len(set(lines)) == len(lines), "two citations of one case read the same"
+    for line in lines:
+        assert '<p class="cite-line" id="cite-' in body
+        assert f">{line}</p>" in body
+    assert 'class="cite-line" type="text"' not in body  # no single-line field that cuts it off
+
+
+def test_citation_shows_the_documents_url_and_page_when_recorded(client):
+    source = SourceDocumentFactory(url="https://www.mlit.go.jp/example/report.pdf")
+    case = CaseFactory()
+    CitationFactory(case=case, source=source, section="2.(3)", page="17")
+    body = detail(client, case.slug)
+    assert 'href="https://www.mlit.go.jp/example/report.pdf"' in body
+    assert "p.17" in body
+    # and a document without a URL gets no link
+    bare = SourceDocumentFactory()
+    other = CaseFactory()
+    CitationFactory(case=other, source=bare, section="1")
+    assert "資料を開く" not in detail(client, other.slug)
+
+
+# 10: one theme name everywhere --------------------------------------------------------------
+
+
+def test_theme_shows_its_short_name_everywhere_with_the_full_name_as_description(client):
+    theme = Theme.objects.get(key="digital-infrastructure")
+    assert theme.label == theme.short_name != theme.name
+    case = Case.objects.published().filter(themes=theme).first()
+    body = detail(client, case.slug)
+    assert f">{theme.label}</a>" in body
+    assert f'title="資料での名称：{theme.name}"' in body
+    assert f">{theme.name}<" not in body
+
+    browse = json.loads(client.get(BROWSE, {"theme": theme.key, "format": "json"}).content)
+    facet_labels = {o["value"]: o["label"] for o in browse["facets"]["theme"]}
+    assert facet_labels[theme.key] == theme.label
+    assert theme.label in browse["results"][0]["themes"]
+
+    document = json.loads(
+        client.get(reverse("cases:case_detail", args=[case.slug]), {"format": "json"}).content
+    )
+    entry = next(t for t in document["themes"] if t["key"] == theme.key)
+    assert (entry["label"], entry["name"]) == (theme.label, theme.name)
+
+    csv_text = client.get(BROWSE, {"theme": theme.key, "format": "csv"}).getvalue().decode()
+    assert theme.label in csv_text
+    assert theme.name not in csv_text
