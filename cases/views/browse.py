@@ -65,6 +65,7 @@ class CaseListView(ListView):
             csv_notice=csv_notice,
             csv_row_limit=csv_limit,
             total=page.paginator.count,
+            page_range=page.paginator.get_elided_page_range(page.number, on_each_side=2),
             canonical_query=browse.querydict(),
         )
         return context

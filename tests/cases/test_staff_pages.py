@@ -5,7 +5,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from cases.models import Case, Citation, SourceDocument, Theme
+from cases.models import Case, Citation, Theme
 from tests.factories import CaseFactory, CitationFactory, SourceDocumentFactory
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +73,20 @@ def test_theme_shows_its_short_name_everywhere_with_the_full_name_as_description
     csv_text = client.get(BROWSE, {"theme": theme.key, "format": "csv"}).getvalue().decode()
     assert theme.label in csv_text
     assert theme.name not in csv_text
+
+
+# 6: numbered pages --------------------------------------------------------------------------
+
+
+def test_pages_are_numbered_with_the_current_one_marked(client, settings):
+    published = Case.objects.published().count()
+    pages = -(-published // 20)
+    assert pages >= 3
+    body = client.get(BROWSE, {"page": "2"}).content.decode()
+    for number in range(1, pages + 1):
+        assert f'href="?page={number}"' in body, number
+    assert 'aria-current="page" aria-label="2ページ（表示中）"' in body
+    assert 'rel="prev"' in body and 'rel="next"' in body
+    # the sort order (like any selection) is kept in every numbered link
+    body = client.get(BROWSE, {"sort": "-latest_source"}).content.decode()
+    assert f'href="?sort=-latest_source&amp;page={pages}"' in body
