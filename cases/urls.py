@@ -9,6 +9,7 @@ urlpatterns = [
     path("cases/", views.CaseListView.as_view(), name="case_list"),
     path("cases/<slug:slug>/", views.CaseDetailView.as_view(), name="case_detail"),
     path("compare/", views.CaseCompareView.as_view(), name="compare"),
+    path("organizations/", views.OrganizationListView.as_view(), name="organizations"),
     path(
         "organizations/<str:slug>/",
         views.OrganizationDetailView.as_view(),

@@ -4,7 +4,7 @@ from .browse import CaseListView
 from .compare import CaseCompareView
 from .detail import CaseDetailView
 from .home import HomeView
-from .organization import OrganizationDetailView
+from .organization import OrganizationDetailView, OrganizationListView
 
 __all__ = [
     "CaseCompareView",
@@ -12,4 +12,5 @@ __all__ = [
     "CaseListView",
     "HomeView",
     "OrganizationDetailView",
+    "OrganizationListView",
 ]

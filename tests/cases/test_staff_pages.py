@@ -3,10 +3,18 @@
 import json
 
 import pytest
+from django.db.models import Q
 from django.urls import reverse
 
-from cases.models import Case, Citation, Theme
-from tests.factories import CaseFactory, CitationFactory, SourceDocumentFactory
+from cases.models import Case, Citation, Organization, Theme
+from cases.text import normalize
+from tests.factories import (
+    ActorFactory,
+    CaseFactory,
+    CitationFactory,
+    OrganizationFactory,
+    SourceDocumentFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +94,83 @@ def test_pages_are_numbered_with_the_current_one_marked(client, settings):
     for number in range(1, pages + 1):
         assert f'href="?page={number}"' in body, number
     assert 'aria-current="page" aria-label="2ページ（表示中）"' in body
-    assert 'rel="prev"' in body and 'rel="next"' in body
+    assert 'rel="prev"' in body
+    assert 'rel="next"' in body
     # the sort order (like any selection) is kept in every numbered link
     body = client.get(BROWSE, {"sort": "-latest_source"}).content.decode()
     assert f'href="?sort=-latest_source&amp;page={pages}"' in body
+
+
+# 8: the list of organisations ---------------------------------------------------------------
+
+ORGANIZATIONS = reverse("cases:organizations")
+
+
+def test_organisation_list_shows_public_ones_with_kind_count_and_aliases(client):
+    response = client.get(ORGANIZATIONS)
+    assert response.status_code == 200
+    page = response.context["page_obj"]
+    assert page.paginator.count == Organization.objects.public().count()
+    shiojiri = Organization.objects.get(name="塩尻市")
+    expected = (
+        Case.objects.published()
+        .filter(Q(actors__organization=shiojiri) | Q(funding__provider=shiojiri))
+        .distinct()
+        .count()
+    )
+    found = client.get(ORGANIZATIONS, {"q": "塩尻市"}).context["page_obj"].object_list
+    row = next(o for o in found if o.pk == shiojiri.pk)
+    assert row.case_count == expected > 0
+    body = client.get(ORGANIZATIONS, {"q": "塩尻市"}).content.decode()
+    assert "長野県塩尻市" in body  # its other spelling
+    assert shiojiri.get_kind_display() in body
+
+
+def test_organisation_list_hides_organisations_only_drafts_name(client):
+    hidden = OrganizationFactory(name="下書きだけの組織株式会社")
+    ActorFactory(organization=hidden, case=CaseFactory(status=Case.Status.DRAFT))
+    names = [o.name for o in client.get(ORGANIZATIONS, {"q": "下書き"}).context["page_obj"]]
+    assert names == []
+
+
+@pytest.mark.parametrize("query", ["ＫＤＤＩ", "kddi", "長野県　塩尻市"])
+def test_organisation_search_folds_width_and_case_and_reads_aliases(client, query):
+    found = client.get(ORGANIZATIONS, {"q": query}).context["page_obj"].object_list
+    assert found, query
+    assert all(
+        normalize(query).split()[0] in normalize(" ".join([o.name, *o.aliases])) for o in found
+    )
+
+
+def test_organisation_list_filters_by_kind_and_explains_unknown_ones(client):
+    found = client.get(ORGANIZATIONS, {"kind": "npo"}).context["page_obj"].paginator.object_list
+    assert found
+    assert {o.kind for o in found} == {"npo"}
+    response = client.get(ORGANIZATIONS, {"kind": "<b>x</b>", "page": "999"})
+    assert response.status_code == 200
+    assert "種別 &lt;b&gt;x&lt;/b&gt; はないため" in response.content.decode()
+
+
+# 13: error pages ----------------------------------------------------------------------------
+
+
+def test_404_has_the_header_a_search_box_and_a_way_on(client):
+    response = client.get("/cases/no-such-case/")
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert 'class="site-header"' in body
+    assert 'role="search"' in body
+    assert 'name="q"' in body
+    assert f'href="{ORGANIZATIONS}"' in body
+
+
+def test_500_renders_without_the_database(rf, django_assert_num_queries):
+    from django.views.defaults import server_error
+
+    with django_assert_num_queries(0):
+        response = server_error(rf.get("/"))
+    body = response.content.decode()
+    assert response.status_code == 500
+    assert 'class="site-header"' in body
+    assert 'role="search"' in body
+    assert f'href="{BROWSE}"' in body
