@@ -1,13 +1,15 @@
 from django.http import JsonResponse
 from django.utils.cache import patch_vary_headers
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.generic import ListView
 
 from .. import exports
 from ..browse import SORTS, BrowseQuery
 from ..facet_index import current_index
-from ..facets import FacetCounts, build_facets
+from ..facets import POPULATION_BANDS, FacetCounts, build_facets
 from ..models import Case
+from ..suggest import close_matches
 
 PAGE_SIZE = 20
 
@@ -67,8 +69,33 @@ class CaseListView(ListView):
             total=page.paginator.count,
             page_range=page.paginator.get_elided_page_range(page.number, on_each_side=2),
             canonical_query=browse.querydict(),
+            unbanded_count=self.unbanded_count(),
+            **self.nothing_found(page.paginator.count),
         )
         return context
+
+    def unbanded_count(self):
+        """Published cases in no population band: no population stated for their municipality."""
+        index = current_index()
+        banded = index.facet_mask("pop", [band.value for band in POPULATION_BANDS])
+        return len(index.ids) - banded.bit_count()
+
+    def nothing_found(self, total):
+        """When nothing matches: the same words without the filters, and close names."""
+        browse = self.browse
+        if total or not browse.query or browse.format:
+            return {}
+        index = current_index()
+        unfiltered = index.search_mask(browse.query)[0].bit_count()
+        filtered = any(browse.selected.values())
+        return {
+            "without_filters": urlencode({"q": browse.query}) if filtered and unfiltered else "",
+            "without_filters_count": unfiltered,
+            "suggestions": [
+                {"name": name, "query": urlencode({"q": name})}
+                for name in close_matches(browse.query, index.titles)
+            ],
+        }
 
     def active_filters(self, facets):
         """The chosen values and the search, each with the query string that removes it."""

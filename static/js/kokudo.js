@@ -27,3 +27,61 @@ document.addEventListener("click", async (event) => {
     button.textContent = "コピー";
   }, 2500);
 });
+
+// The browse filters on a phone: a disclosure panel opened by 「絞り込み」 (the デジタル庁
+// design system's disclosure pattern). Without this script the filters simply show. htmx swaps
+// the whole #browse on every tick, so the open state lives here and is put back after a swap.
+document.documentElement.classList.add("has-js");
+let filtersOpen = false;
+
+function setFiltersOpen(open, { focus = false } = {}) {
+  filtersOpen = open;
+  const form = document.getElementById("facet-form");
+  const toggle = document.querySelector(".filter-toggle");
+  if (!form || !toggle) {
+    return;
+  }
+  form.classList.toggle("is-open", open);
+  toggle.setAttribute("aria-expanded", String(open));
+  if (focus && open) {
+    form.querySelector("summary, input")?.focus();
+  } else if (focus) {
+    document.getElementById("result-count")?.focus();
+  }
+}
+
+function showFilterButtons() {
+  document.querySelectorAll(".filter-toggle, .show-results").forEach((button) => {
+    button.hidden = false;
+  });
+  setFiltersOpen(filtersOpen);
+}
+
+showFilterButtons();
+document.addEventListener("htmx:afterSwap", showFilterButtons);
+
+document.addEventListener("click", (event) => {
+  if (event.target.closest(".filter-toggle")) {
+    setFiltersOpen(!filtersOpen, { focus: true });
+  } else if (event.target.closest(".show-results")) {
+    setFiltersOpen(false, { focus: true });
+    document.getElementById("results")?.scrollIntoView();
+  }
+});
+
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && filtersOpen && event.target.closest("#facet-form")) {
+    setFiltersOpen(false);
+    document.querySelector(".filter-toggle")?.focus();
+  }
+});
+
+// Keep the filter groups the visitor opened open across the swap (the server opens only the
+// groups with a selection).
+let openGroups = [];
+document.addEventListener("htmx:beforeSwap", () => {
+  openGroups = [...document.querySelectorAll("#facet-form details[open][id]")].map((d) => d.id);
+});
+document.addEventListener("htmx:afterSwap", () => {
+  openGroups.forEach((id) => document.getElementById(id)?.setAttribute("open", ""));
+});

@@ -174,3 +174,77 @@ def test_500_renders_without_the_database(rf, django_assert_num_queries):
     assert 'class="site-header"' in body
     assert 'role="search"' in body
     assert f'href="{BROWSE}"' in body
+
+
+# 2, 5: the filters ------------------------------------------------------------------------
+
+
+def test_skip_link_leads_to_the_first_result(client):
+    body = client.get(BROWSE).content.decode()
+    assert body.index('href="#first-result"') < body.index('id="facet-form"')
+    first = Case.objects.published().order_by("title", "pk").first()
+    assert f'<a href="{first.get_absolute_url()}" id="first-result">' in body
+
+
+def test_facet_groups_fold_and_open_when_they_hold_a_selection(client):
+    body = client.get(BROWSE, {"pref": "20"}).content.decode()
+    assert '<details class="facet" id="facet-pref" open>' in body
+    assert '<details class="facet" id="facet-theme">' in body
+    assert '<details class="facet" id="facet-theme" open>' not in body
+
+
+def test_long_groups_show_their_largest_options_and_fold_the_rest(client):
+    from cases.templatetags.catalogue import FACET_OPTIONS_SHOWN
+
+    facets = json.loads(client.get(BROWSE, {"format": "json"}).content)["facets"]
+    prefs = facets["pref"]
+    assert len(prefs) > FACET_OPTIONS_SHOWN + 1
+    smallest = min(prefs, key=lambda option: option["count"])
+    body = client.get(BROWSE).content.decode()
+    shown, folded = body.split('id="facet-pref-more"')[0], body.split('id="facet-pref-more"')[1]
+    assert f'name="pref" value="{smallest["value"]}"' in folded.split("</details>")[0]
+    largest = max(prefs, key=lambda option: option["count"])
+    assert f'name="pref" value="{largest["value"]}"' in shown.split('id="facet-pref"')[1]
+    # a selected option is never folded away
+    body = client.get(BROWSE, {"pref": smallest["value"]}).content.decode()
+    more = body.split('id="facet-pref-more"')[1].split("</details>")[0]
+    assert f'value="{smallest["value"]}"' not in more
+
+
+def test_population_facet_says_what_it_uses_and_how_many_cases_it_leaves_out(client):
+    from cases.models import CaseFacet
+
+    published = Case.objects.published()
+    banded = CaseFacet.objects.filter(case__in=published, facet="pop").values("case").distinct()
+    unbanded = published.count() - banded.count()
+    assert unbanded > 0
+    body = client.get(BROWSE).content.decode()
+    assert "資料に記載された人口" in body
+    assert f"人口の記載がない事例（全体で{unbanded}件）はどの区分にも入りません" in body
+
+
+# 11: a search that finds nothing --------------------------------------------------------
+
+
+def test_a_search_that_finds_nothing_says_what_was_searched_and_hides_the_exports(client):
+    body = client.get(BROWSE, {"q": "宇宙エレベーター"}).content.decode()
+    assert "0件の事例" in body
+    assert "「<strong>宇宙エレベーター</strong>」" in body
+    assert "format=csv" not in body
+    assert "format=json" not in body
+
+
+def test_a_misspelt_place_suggests_the_close_name(client):
+    response = client.get(BROWSE, {"q": "塩尻氏"})
+    names = [item["name"] for item in response.context["suggestions"]]
+    assert "塩尻市" in names
+    assert client.get(BROWSE, {"q": "塩尻市"}).context["total"] > 0
+
+
+def test_a_search_with_filters_that_finds_nothing_offers_the_words_alone(client):
+    alone = client.get(BROWSE, {"q": "交通"}).context["total"]
+    response = client.get(BROWSE, {"q": "交通", "region": "hokkaido", "type": "finance"})
+    if response.context["total"]:
+        pytest.fail("the filters were meant to leave nothing")
+    body = response.content.decode()
+    assert f'<a href="?q=%E4%BA%A4%E9%80%9A">条件を外して「交通」で探す（{alone}件）</a>' in body
