@@ -101,7 +101,8 @@ def test_journey_with_javascript(browser, site, csp_violations):
     by_type = result_count(page)
     assert 0 < by_type < everything
 
-    page.locator("fieldset", has_text="出典資料").get_by_role("checkbox").first.check()
+    page.locator("#facet-source > summary").click()
+    page.locator("#facet-source").get_by_role("checkbox").first.check()
     page.wait_for_url(re.compile(r"type=commons.*source=|source=.*type=commons"))
     two_facets = result_count(page)
     assert 0 < two_facets <= by_type

@@ -248,3 +248,35 @@ def test_a_search_with_filters_that_finds_nothing_offers_the_words_alone(client)
         pytest.fail("the filters were meant to leave nothing")
     body = response.content.decode()
     assert f'<a href="?q=%E4%BA%A4%E9%80%9A">条件を外して「交通」で探す（{alone}件）</a>' in body
+
+
+# 9: long tables ---------------------------------------------------------------------------
+
+
+def test_actors_are_grouped_by_role_and_long_groups_fold(client):
+    from cases.models import Actor
+    from cases.views.detail import CaseDetailView
+
+    actors = Actor.objects.filter(case__slug="ina-city")
+    body = detail(client, "ina-city")
+    assert f'関係主体<span class="meta">（{actors.count()}件）' in body
+    limit = CaseDetailView.actor_group_open_limit
+    for role, label in Actor.Role.choices:
+        n = actors.filter(role=role).count()
+        if not n:
+            continue
+        opening = (
+            '<details class="actor-group">' if n > limit else '<details class="actor-group" open>'
+        )
+        assert f'{opening}\n      <summary>{label}<span class="meta">（{n}件）</span>' in body, (
+            label
+        )
+    assert any(actors.filter(role=role).count() > limit for role in Actor.Role.values)
+
+
+def test_detail_tables_stack_with_a_label_for_every_cell(client):
+    import re
+
+    body = detail(client, "ina-city")
+    for table in re.findall(r'<table class="table table--stack">.*?</table>', body, re.S):
+        assert "<td>" not in table  # every cell names its column when stacked
