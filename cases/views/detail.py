@@ -8,8 +8,8 @@ from ..cache import cache_get, cache_set
 from ..facet_index import current_index
 from ..models import (
     DETAIL_RELATIONS,
-    Actor,
     OUTLINE_RELATIONS,
+    Actor,
     Case,
     CatalogueVersion,
     case_outline,

@@ -6,7 +6,7 @@ import pytest
 from django.db.models import Q
 from django.urls import reverse
 
-from cases.models import Case, Citation, Organization, Theme
+from cases.models import Case, Citation, Organization, SourceDocument, Theme
 from cases.text import normalize
 from tests.factories import (
     ActorFactory,
@@ -280,3 +280,22 @@ def test_detail_tables_stack_with_a_label_for_every_cell(client):
     body = detail(client, "ina-city")
     for table in re.findall(r'<table class="table table--stack">.*?</table>', body, re.S):
         assert "<td>" not in table  # every cell names its column when stacked
+
+
+# 12: the home page states its limits ---------------------------------------------------------
+
+
+def test_home_says_what_each_grouping_covers_and_links_the_documents(client):
+    published = Case.objects.published()
+    typed = published.exclude(type_2025="").count()
+    themed = published.filter(themes__isnull=False).distinct().count()
+    body = client.get(reverse("cases:home")).content.decode()
+    total = published.count()
+    assert typed < total
+    assert f"全{total}件のうち{typed}件" in body
+    assert f"全{total}件のうち{themed}件" in body
+    with_url = SourceDocument.objects.exclude(url="").filter(citations__case__in=published)
+    assert with_url.exists()
+    for source in with_url.distinct():
+        assert f'href="{source.url}"' in body
+    assert "資料のURLは未登録" in body  # and the others say so
