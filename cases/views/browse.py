@@ -24,9 +24,15 @@ class CaseListView(ListView):
         self.labels = index.labels
         self.browse = browse = BrowseQuery.parse(request.GET, self.labels)
         self.results, self.counts = index.select(browse.selected, browse.query, browse.sort_key)
-        if browse.format == "csv":
+        if browse.format in ("csv", "figures.csv"):
             return exports.csv_response(
-                request, self.results, browse, index.version, exports.csv_row_limit(request)
+                request,
+                self.results,
+                browse,
+                index.version,
+                exports.csv_row_limit(request),
+                labels=self.labels,
+                table="figures" if browse.format == "figures.csv" else "cases",
             )
         return super().get(request, *args, **kwargs)
 

@@ -1,5 +1,7 @@
 """What policy staff hit first (issue 13): citations, themes, paging, empty searches, errors."""
 
+import csv
+import io
 import json
 
 import pytest
@@ -12,6 +14,7 @@ from tests.factories import (
     ActorFactory,
     CaseFactory,
     CitationFactory,
+    KeyFigureFactory,
     OrganizationFactory,
     SourceDocumentFactory,
 )
@@ -299,3 +302,77 @@ def test_home_says_what_each_grouping_covers_and_links_the_documents(client):
     for source in with_url.distinct():
         assert f'href="{source.url}"' in body
     assert "資料のURLは未登録" in body  # and the others say so
+
+
+# 7: the CSV ---------------------------------------------------------------------------------
+
+
+def csv_of(client, params):
+    response = client.get(BROWSE, params)
+    assert response.status_code == 200
+    text = response.getvalue().decode("utf-8-sig")
+    return response, list(csv.reader(io.StringIO(text)))
+
+
+def test_csv_is_named_after_the_selection_and_the_day(client):
+    from urllib.parse import unquote
+
+    from django.utils import timezone
+
+    response, _rows = csv_of(client, {"region": "chubu", "q": "交通", "format": "csv"})
+    header = response["Content-Disposition"]
+    day = timezone.localdate().strftime("%Y%m%d")
+    assert header.startswith(f'attachment; filename="kokudo-cases_region-chubu_search_{day}.csv";')
+    assert header.isascii()
+    utf8 = header.split("filename*=UTF-8''")[1]
+    assert unquote(utf8) == f"国土事例カタログ-事例_中部_交通_{day}.csv"
+    other, _rows = csv_of(client, {"type": "commons", "format": "csv"})
+    assert other["Content-Disposition"] != header
+
+
+def test_csv_has_prefecture_region_and_each_population_as_printed_with_date_and_place(client):
+    from cases.exports import CSV_COLUMNS
+    from cases.models import KeyFigure
+
+    _response, rows = csv_of(client, {"q": "SUNDRED", "format": "csv"})
+    assert tuple(rows[0]) == CSV_COLUMNS
+    row = dict(zip(rows[0], next(r for r in rows[1:] if r[0] == "sundred"), strict=True))
+    assert row["都道府県"] == "栃木県、滋賀県"
+    assert row["地方"] == "関東、近畿"
+    populations = KeyFigure.objects.filter(case__slug="sundred", kind="population")
+    assert populations.count() == 2
+    for figure in populations:
+        assert (
+            f"{figure.place.name}：{figure.as_printed}（{figure.as_of_or_undated}）"
+            in row["人口（資料の記載）"]
+        )
+
+
+def test_figures_csv_has_one_row_per_figure_as_printed(client):
+    from cases.exports import FIGURE_CSV_COLUMNS
+    from cases.models import KeyFigure
+
+    response, rows = csv_of(client, {"region": "chubu", "format": "figures.csv"})
+    assert "kokudo-figures_region-chubu_" in response["Content-Disposition"]
+    assert tuple(rows[0]) == FIGURE_CSV_COLUMNS
+    cases = client.get(BROWSE, {"region": "chubu", "format": "json"}).json()
+    slugs = {item["slug"] for item in cases["results"]}
+    assert cases["num_pages"] == 1
+    figures = KeyFigure.objects.filter(case__slug__in=slugs)
+    assert len(rows) - 1 == figures.count() > 0
+    printed = {(r[0], r[4], r[6], r[7], r[9]) for r in rows[1:]}
+    for figure in figures.select_related("case"):
+        key = (figure.case.slug, figure.label, figure.as_printed, figure.as_of_or_undated)
+        assert (*key, figure.section) in printed
+
+
+def test_figures_csv_cells_never_start_a_formula(client):
+    from cases.models import KeyFigure
+
+    case = CaseFactory(slug="zz-figure-formula")
+    KeyFigureFactory(case=case, label="=1+2", as_printed="-3", kind=KeyFigure.Kind.OTHER)
+    case.refresh_index()
+    _response, rows = csv_of(client, {"format": "figures.csv"})
+    row = next(r for r in rows if r[0] == "zz-figure-formula")
+    assert row[4] == "'=1+2"
+    assert row[6] == "'-3"
