@@ -30,47 +30,38 @@ document.addEventListener("click", async (event) => {
 
 // The browse filters on a phone: a disclosure panel opened by 「絞り込み」 (the デジタル庁
 // design system's disclosure pattern). Without this script the filters simply show. htmx swaps
-// the whole #browse on every tick, so the open state lives here and is put back after a swap.
-document.documentElement.classList.add("has-js");
-let filtersOpen = false;
+// the whole #browse on every tick, so the open state is a class on <html>, which the swap does
+// not touch: the panel is already open when htmx puts the focus back on the ticked box.
+const root = document.documentElement;
+root.classList.add("has-js");
+
+function filtersOpen() {
+  return root.classList.contains("filters-open");
+}
 
 function setFiltersOpen(open, { focus = false } = {}) {
-  filtersOpen = open;
-  const form = document.getElementById("facet-form");
-  const toggle = document.querySelector(".filter-toggle");
-  if (!form || !toggle) {
-    return;
-  }
-  form.classList.toggle("is-open", open);
-  toggle.setAttribute("aria-expanded", String(open));
+  root.classList.toggle("filters-open", open);
+  document.querySelector(".filter-toggle")?.setAttribute("aria-expanded", String(open));
   if (focus && open) {
-    form.querySelector("summary, input")?.focus();
+    document.querySelector("#facet-form summary")?.focus();
   } else if (focus) {
     document.getElementById("result-count")?.focus();
   }
 }
 
-function showFilterButtons() {
-  document.querySelectorAll(".filter-toggle, .show-results").forEach((button) => {
-    button.hidden = false;
-  });
-  setFiltersOpen(filtersOpen);
-}
-
-showFilterButtons();
-document.addEventListener("htmx:afterSwap", showFilterButtons);
+// New browse content from htmx: its toggle button says whether the panel is open.
+document.addEventListener("htmx:load", () => setFiltersOpen(filtersOpen()));
 
 document.addEventListener("click", (event) => {
   if (event.target.closest(".filter-toggle")) {
-    setFiltersOpen(!filtersOpen, { focus: true });
+    setFiltersOpen(!filtersOpen(), { focus: true });
   } else if (event.target.closest(".show-results")) {
     setFiltersOpen(false, { focus: true });
-    document.getElementById("results")?.scrollIntoView();
   }
 });
 
 document.addEventListener("keydown", (event) => {
-  if (event.key === "Escape" && filtersOpen && event.target.closest("#facet-form")) {
+  if (event.key === "Escape" && filtersOpen() && event.target.closest("#facet-form")) {
     setFiltersOpen(false);
     document.querySelector(".filter-toggle")?.focus();
   }
