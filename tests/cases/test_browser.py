@@ -299,7 +299,8 @@ def test_phone_filters_open_as_a_panel_with_a_live_count(browser, site, csp_viol
     # The count is on screen right after the tick: the panel's button shows it and stays open.
     assert show.is_visible()
     box = show.bounding_box()
-    assert box["y"] >= 0 and box["y"] + box["height"] <= 740
+    assert box["y"] >= 0
+    assert box["y"] + box["height"] <= 740
     chubu = int(re.match(r"(\d+)件を表示", show.inner_text()).group(1))
     assert 0 < chubu < everything
     assert page.locator("#facet-form").is_visible()
