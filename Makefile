@@ -38,6 +38,20 @@ run: install
 	$(DEV_ENV) $(PY) manage.py load_catalogue
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
+## Production settings on loopback (http://127.0.0.1:$(SERVE_PORT)): DEBUG off, a fresh SECRET_KEY,
+## the HTTPS-only settings relaxed for plain http, collectstatic, migrate, load, then gunicorn.
+SERVE_PORT ?= 8000
+SERVE_ENV = DEBUG=0 SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT=0 SECURE_HSTS_SECONDS=0 \
+	SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0
+
+serve: install
+	export $(SERVE_ENV) && \
+	$(PY) manage.py collectstatic --noinput --verbosity 0 && \
+	$(PY) manage.py migrate --noinput && \
+	$(PY) manage.py load_catalogue && \
+	$(VENV)/bin/gunicorn kokudo.wsgi -c python:kokudo.gunicorn --bind 127.0.0.1:$(SERVE_PORT)
+
 ## Run the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set), with branch
 ## coverage of cases/ and kokudo/ (the lines and branches no test reaches are listed).
 COVERAGE := --cov=cases --cov=kokudo --cov-branch --cov-report=term-missing:skip-covered

@@ -23,7 +23,7 @@ SORTS = (
     ("-latest_source", gettext_lazy("出典の新しい順")),
 )
 SORT_KEYS = {key for key, _label in SORTS}
-FORMATS = ("json", "csv")
+FORMATS = ("json", "csv", "figures.csv")
 
 
 def quoted_values(values):
@@ -55,7 +55,7 @@ class BrowseQuery:
     ignored_sort: str = ""
     page_raw: str = "1"
     page: int | None = 1  # None: not a number
-    format: str = ""  # "", "json" or "csv"
+    format: str = ""  # "", "json", "csv" or "figures.csv" (the key figures of the matches)
     ignored_format: str = ""
 
     @classmethod

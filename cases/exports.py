@@ -8,15 +8,18 @@ shapes that is not purely additive raises SCHEMA_VERSION (documented in the READ
 import csv
 import hashlib
 from decimal import Decimal
+from urllib.parse import quote
 
 from django.conf import settings
 from django.db.models import Prefetch
 from django.http import HttpResponse, StreamingHttpResponse
+from django.utils import timezone
 
 from .cache import cache_get, cache_set
-from .models import DETAIL_RELATIONS, Case, detail_prefetch
+from .facets import FACETS
+from .models import DETAIL_RELATIONS, Case, KeyFigure, Place, Region, detail_prefetch
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Spreadsheets run a cell that starts with one of these as a formula (OWASP, "CSV Injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -29,9 +32,24 @@ CSV_COLUMNS = (
     "拠点の類型（2019年）",
     "テーマ",
     "場所",
-    "人口（記載値の最大）",
+    "都道府県",
+    "地方",
+    "人口（資料の記載）",
     "要約",
     "出典",
+)
+# The key-figures CSV (format=figures.csv): one row per figure of the matching cases.
+FIGURE_CSV_COLUMNS = (
+    "スラッグ",
+    "事例名",
+    "場所",
+    "都道府県",
+    "項目",
+    "種別",
+    "資料の表記",
+    "時点（資料の表記）",
+    "出典",
+    "箇所",
 )
 CSV_BATCH_SIZE = 500
 # A finished CSV is cached only up to this size; bigger ones are streamed anew each time.
@@ -57,7 +75,7 @@ def case_summary(case, request):
         "url": request.build_absolute_uri(case.get_absolute_url()),
         "type": case.type_2025,
         "type_label": case.get_type_2025_display(),
-        "themes": [theme.short_name or theme.name for theme in case.themes.all()],
+        "themes": [theme.label for theme in case.themes.all()],
         "places": [place.name for place in case.places.all()],
         "summary": case.summary,
     }
@@ -123,7 +141,10 @@ def case_document(case, request):
         "description": case.description,
         "approach": case.approach,
         "editor_note": case.editor_note,
-        "themes": [{"key": theme.key, "name": theme.name} for theme in case.themes.all()],
+        "themes": [
+            {"key": theme.key, "label": theme.label, "name": theme.name}
+            for theme in case.themes.all()
+        ],
         "related": [other.slug for other in case.related.all()],
         "places": [
             {
@@ -257,33 +278,91 @@ def csv_line(cells):
 
 
 def _cases_in_batches(ids):
+    places = Place.objects.select_related("municipality__prefecture", "prefecture")
+    figures = KeyFigure.objects.select_related("place", "source")
     for start in range(0, len(ids), CSV_BATCH_SIZE):
         batch = ids[start : start + CSV_BATCH_SIZE]
         cases = (
             Case.objects.filter(pk__in=batch)
-            .for_listing()
-            .prefetch_related("citations__source")
+            .prefetch_related(
+                "themes",
+                Prefetch("places", queryset=places),
+                Prefetch("figures", queryset=figures),
+                "citations__source",
+            )
             .in_bulk()
         )
         yield from (cases[case_id] for case_id in batch if case_id in cases)
 
 
+def _prefectures(case):
+    """The case's prefectures, each once, in the order of its places."""
+    found = {}
+    for place in case.places.all():
+        prefecture = place.prefecture or (place.municipality and place.municipality.prefecture)
+        if prefecture:
+            found.setdefault(prefecture.pk, prefecture)
+    return list(found.values())
+
+
+def _figure_as_stated(figure):
+    """A figure as printed, with its date (or that it has none), e.g. 約25,000人（令和2年）."""
+    return f"{figure.as_printed}（{figure.as_of_or_undated}）"
+
+
 def case_csv_cells(case, request):
+    prefectures = _prefectures(case)
+    regions = dict.fromkeys(str(Region(prefecture.region).label) for prefecture in prefectures)
+    # Each stated population as printed, with its date and place: never one number for
+    # several places.
+    populations = [
+        (f"{figure.place.name}：" if figure.place else "") + _figure_as_stated(figure)
+        for figure in case.figures.all()
+        if figure.kind == KeyFigure.Kind.POPULATION
+    ]
     return [
         case.slug,
         case.title,
         request.build_absolute_uri(case.get_absolute_url()),
         case.get_type_2025_display(),
         case.get_hub_type_2019_display(),
-        "、".join(theme.name for theme in case.themes.all()),
+        "、".join(theme.label for theme in case.themes.all()),
         "、".join(place.name for place in case.places.all()),
-        case.population or "",
+        "、".join(prefecture.name for prefecture in prefectures),
+        "、".join(regions),
+        "／".join(populations),
         case.summary,
         " / ".join(citation.citation_line() for citation in case.citations.all()),
     ]
 
 
-def _csv_chunks(ids, request):
+def figure_csv_rows(case):
+    for figure in case.figures.all():
+        place = figure.place
+        prefecture = place and (
+            place.prefecture or (place.municipality and place.municipality.prefecture)
+        )
+        yield [
+            case.slug,
+            case.title,
+            place.name if place else "",
+            prefecture.name if prefecture else "",
+            figure.label,
+            figure.get_kind_display(),
+            figure.as_printed,
+            figure.as_of_or_undated,
+            figure.source.title,
+            figure.section,
+        ]
+
+
+def _csv_chunks(ids, request, table):
+    if table == "figures":
+        yield "\ufeff" + csv_line(FIGURE_CSV_COLUMNS)
+        for case in _cases_in_batches(ids):
+            for row in figure_csv_rows(case):
+                yield csv_line(row)
+        return
     yield "\ufeff" + csv_line(CSV_COLUMNS)  # the BOM makes Excel read UTF-8
     for case in _cases_in_batches(ids):
         yield csv_line(case_csv_cells(case, request))
@@ -302,11 +381,47 @@ def _caching(chunks, key):
         cache_set(key, b"".join(parts), CSV_CACHE_TIMEOUT)
 
 
-def csv_response(request, results, browse, catalogue_version, limit):
-    """Stream the matching cases as CSV, at most limit rows (None: all)."""
+def csv_filename(browse, labels, table):
+    """Name the file after the selection and today: (ASCII fallback, UTF-8 name).
+
+    The ASCII name uses the parameter values (region-chubu); the UTF-8 one the labels a
+    reader knows (中部), and the search words, which have no ASCII form.
+    """
+    ascii_parts, parts = [], []
+    for facet in FACETS:
+        values = browse.selected.get(facet.param) or []
+        if not values:
+            continue
+        names = dict(facet.options(labels))
+        ascii_parts.append(f"{facet.param}-" + "+".join(values))
+        parts.append("・".join(str(names.get(value, value)) for value in values))
+    if browse.query:
+        ascii_parts.append("search")
+        parts.append(browse.query)
+    stem = "kokudo-figures" if table == "figures" else "kokudo-cases"
+    label = "国土事例カタログ-主な数値" if table == "figures" else "国土事例カタログ-事例"
+    day = timezone.localdate().strftime("%Y%m%d")
+    ascii_name = "_".join([stem, *ascii_parts])[:150]
+    name = "_".join([label, *parts])[:150]
+    return f"{ascii_name}_{day}.csv", f"{name}_{day}.csv"
+
+
+def content_disposition(ascii_name, name):
+    """attachment with an ASCII filename and the UTF-8 filename* (RFC 6266, RFC 5987)."""
+    safe = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in ascii_name
+    )
+    return f"attachment; filename=\"{safe}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def csv_response(request, results, browse, catalogue_version, limit, labels=None, table="cases"):
+    """Stream the matching cases as CSV, at most limit cases (None: all).
+
+    table "figures" writes one row per key figure of those cases instead.
+    """
     # The rows hold absolute URLs, so the host is part of what makes two files the same.
     identity = "\n".join(
-        [request.build_absolute_uri("/"), browse.querydict().urlencode(), str(limit)]
+        [request.build_absolute_uri("/"), browse.querydict().urlencode(), str(limit), table]
     )
     key = f"cases-csv:{catalogue_version}:{hashlib.sha256(identity.encode()).hexdigest()}"
     cached = cache_get(key)
@@ -315,7 +430,9 @@ def csv_response(request, results, browse, catalogue_version, limit):
     else:
         ids = results.ids(0, limit)
         response = StreamingHttpResponse(
-            _caching(_csv_chunks(ids, request), key), content_type="text/csv; charset=utf-8"
+            _caching(_csv_chunks(ids, request, table), key), content_type="text/csv; charset=utf-8"
         )
-    response["Content-Disposition"] = 'attachment; filename="kokudo-cases.csv"'
+    response["Content-Disposition"] = content_disposition(
+        *csv_filename(browse, labels or {}, table)
+    )
     return response

@@ -226,6 +226,11 @@ class Theme(models.Model):
         verbose_name_plural = _("テーマ")
 
     def __str__(self):
+        return self.label
+
+    @property
+    def label(self):
+        """The name every page, facet and export shows; the full name is the theme's description."""
         return self.short_name or self.name
 
     def natural_key(self):

@@ -79,7 +79,7 @@ class ThemeFacet(Facet):
     label = _("テーマ")
 
     def load_options(self):
-        return [(t.key, t.short_name or t.name) for t in Theme.objects.all()]
+        return [(t.key, t.label) for t in Theme.objects.all()]
 
     def values(self, case):
         return case.theme_keys

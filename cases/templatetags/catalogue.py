@@ -54,9 +54,34 @@ def snippet(case, query):
     return case.summary
 
 
+# A facet group longer than this shows its largest options and folds the rest under すべて表示.
+FACET_OPTIONS_SHOWN = 8
+
+
+@register.filter
+def split_options(facet):
+    """Return (shown, folded) lists of (index, option) for a facet group.
+
+    Short groups show every option. Long ones (都道府県, テーマ …) show the options with the
+    most cases and every selected one, in the facet's own order; the rest are folded. The index
+    is the option's place in the whole group, so each checkbox keeps its id wherever it shows.
+    """
+    numbered = list(enumerate(facet["options"]))
+    if len(numbered) <= FACET_OPTIONS_SHOWN + 1:  # folding one option saves nothing
+        return numbered, []
+    by_count = sorted(numbered, key=lambda item: -item[1]["count"])
+    top = {index for index, _option in by_count[:FACET_OPTIONS_SHOWN]}
+    shown = [(i, o) for i, o in numbered if i in top or o["selected"]]
+    folded = [(i, o) for i, o in numbered if i not in top and not o["selected"]]
+    return shown, folded
+
+
 @register.simple_tag
-def facet_options(facet):
-    """Render a facet's checkboxes (in Python: a browse page shows hundreds of them)."""
+def facet_options(facet, numbered):
+    """Render a facet's checkboxes (in Python: a browse page shows hundreds of them).
+
+    numbered is a list of (index, option) from split_options.
+    """
     return format_html_join(
         "\n",
         '<li><input type="checkbox" id="{0}" name="{1}" value="{2}"{3}>'
@@ -70,6 +95,11 @@ def facet_options(facet):
                 option["label"],
                 option["count"],
             )
-            for index, option in enumerate(facet["options"])
+            for index, option in numbered
         ),
     )
+
+
+@register.filter
+def selected_count(facet):
+    return sum(1 for option in facet["options"] if option["selected"])

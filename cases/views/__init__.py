@@ -4,7 +4,7 @@ from .browse import CaseListView
 from .compare import CaseCompareView
 from .detail import CaseDetailView
 from .home import HomeView
-from .organization import OrganizationDetailView
+from .organization import OrganizationDetailView, OrganizationListView
 from .pages import CaseCitationView, TermsView, catalog_jsonld, robots_txt
 from .places import (
     MunicipalityAutocompleteView,
@@ -21,6 +21,7 @@ __all__ = [
     "HomeView",
     "MunicipalityAutocompleteView",
     "OrganizationDetailView",
+    "OrganizationListView",
     "PlaceDetailView",
     "PlaceGeoJSONView",
     "PlaceListView",

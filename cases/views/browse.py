@@ -1,13 +1,15 @@
 from django.http import JsonResponse
 from django.utils.cache import patch_vary_headers
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.generic import ListView
 
 from .. import exports
 from ..browse import SORTS, BrowseQuery
-from ..facets import FacetCounts, build_facets
+from ..facets import POPULATION_BANDS, FacetCounts, build_facets
 from ..facets.index import current_index
 from ..models import Case
+from ..suggest import close_matches
 
 PAGE_SIZE = 20
 
@@ -22,9 +24,15 @@ class CaseListView(ListView):
         self.labels = index.labels
         self.browse = browse = BrowseQuery.parse(request.GET, self.labels)
         self.results, self.counts = index.select(browse.selected, browse.query, browse.sort_key)
-        if browse.format == "csv":
+        if browse.format in ("csv", "figures.csv"):
             return exports.csv_response(
-                request, self.results, browse, index.version, exports.csv_row_limit(request)
+                request,
+                self.results,
+                browse,
+                index.version,
+                exports.csv_row_limit(request),
+                labels=self.labels,
+                table="figures" if browse.format == "figures.csv" else "cases",
             )
         return super().get(request, *args, **kwargs)
 
@@ -65,9 +73,35 @@ class CaseListView(ListView):
             csv_notice=csv_notice,
             csv_row_limit=csv_limit,
             total=page.paginator.count,
+            page_range=page.paginator.get_elided_page_range(page.number, on_each_side=2),
             canonical_query=browse.querydict(),
+            unbanded_count=self.unbanded_count(),
+            **self.nothing_found(page.paginator.count),
         )
         return context
+
+    def unbanded_count(self):
+        """Published cases in no population band: no population stated for their municipality."""
+        index = current_index()
+        banded = index.facet_mask("pop", [band.value for band in POPULATION_BANDS])
+        return len(index.ids) - banded.bit_count()
+
+    def nothing_found(self, total):
+        """When nothing matches: the same words without the filters, and close names."""
+        browse = self.browse
+        if total or not browse.query or browse.format:
+            return {}
+        index = current_index()
+        unfiltered = index.search_mask(browse.query)[0].bit_count()
+        filtered = any(browse.selected.values())
+        return {
+            "without_filters": urlencode({"q": browse.query}) if filtered and unfiltered else "",
+            "without_filters_count": unfiltered,
+            "suggestions": [
+                {"name": name, "query": urlencode({"q": name})}
+                for name in close_matches(browse.query, index.titles)
+            ],
+        }
 
     def active_filters(self, facets):
         """The chosen values and the search, each with the query string that removes it."""

@@ -9,6 +9,7 @@ from ..facets.index import current_index
 from ..models import (
     DETAIL_RELATIONS,
     OUTLINE_RELATIONS,
+    Actor,
     Case,
     CatalogueVersion,
     case_outline,
@@ -64,7 +65,29 @@ class CaseDetailView(DetailView):
         context["similar_cases"] = related_cases(case, current_index(self.catalogue_version))
         context["sources"] = self.sources_with_statements(case)
         context["places"] = self.places_with_figures(case)
+        actors = list(case.actors.all()) if case.has_actors else []
+        context["actor_count"] = len(actors)
+        context["actor_groups"] = self.actors_by_role(actors)
         return context
+
+    # A role group with more rows than this starts folded.
+    actor_group_open_limit = 8
+
+    @classmethod
+    def actors_by_role(cls, actors):
+        """The actors grouped by role, in the order of Actor.Role, each group in its own order."""
+        groups = []
+        for role, label in Actor.Role.choices:
+            members = [actor for actor in actors if actor.role == role]
+            if members:
+                groups.append(
+                    {
+                        "label": label,
+                        "actors": members,
+                        "folded": len(members) > cls.actor_group_open_limit,
+                    }
+                )
+        return groups
 
     @staticmethod
     def places_with_figures(case):

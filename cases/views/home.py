@@ -20,8 +20,14 @@ class HomeView(TemplateView):
                 if index.count(param, value)
             ]
 
+        def covered(param):
+            """How many cases have any value of the facet: what its grouping covers."""
+            values = [value for value, _label in FACETS_BY_PARAM[param].options(labels)]
+            return index.facet_mask(param, values).bit_count()
+
         context.update(
             case_count=len(index.ids),
+            covered={param: covered(param) for param in ("type", "region", "theme")},
             types=entries("type"),
             themes=entries("theme"),
             regions=entries("region"),

@@ -102,7 +102,8 @@ def test_journey_with_javascript(browser, site, csp_violations):
     by_type = result_count(page)
     assert 0 < by_type < everything
 
-    page.locator("fieldset", has_text="出典資料").get_by_role("checkbox").first.check()
+    page.locator("#facet-source > summary").click()
+    page.locator("#facet-source").get_by_role("checkbox").first.check()
     page.wait_for_url(re.compile(r"type=commons.*source=|source=.*type=commons"))
     two_facets = result_count(page)
     assert 0 < two_facets <= by_type
@@ -249,7 +250,7 @@ def test_compare_cases_and_copy_a_citation(browser, site, csp_violations):
     button.click()
     page.get_by_role("button", name="コピーしました").wait_for()
     copied = page.evaluate("navigator.clipboard.readText()")
-    assert copied == page.locator(".source .cite-line").first.input_value()
+    assert copied == page.locator(".source .cite-line").first.inner_text()
     assert copied.startswith("国土審議会")
     context.close()
     assert csp_violations.messages == []
@@ -286,3 +287,140 @@ def test_admin_works_under_the_content_security_policy(
     assert "ミーツ" in page.content()
     page.close()
     assert csp_violations.messages == []
+
+
+# What policy staff hit first (issue 13) ------------------------------------------------------
+
+WIDER_THAN_VIEWPORT = """() => [...document.querySelectorAll('body *')]
+  .filter((e) => e.closest('.compare-scroll') === null)
+  .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+  .map((e) => e.tagName + '.' + e.className)"""
+
+
+def test_phone_filters_open_as_a_panel_with_a_live_count(browser, site, csp_violations):
+    page = csp_violations(browser.new_page(viewport={"width": 375, "height": 740}))
+    page.goto(f"{site}/cases/")
+    everything = result_count(page)
+    toggle = page.get_by_role("button", name=re.compile(r"^絞り込み"))
+    assert toggle.is_visible()
+    assert not page.locator("#facet-form").is_visible()
+    check_accessibility(page)
+    screenshot(page, "browse-drawer-closed-375")
+
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    page.locator("#facet-region > summary").click()
+    page.get_by_label(re.compile(r"^中部")).check()
+    page.wait_for_url(re.compile(r"region=chubu"))
+    show = page.locator(".show-results")
+    page.wait_for_function(
+        f"!document.querySelector('.show-results').innerText.startsWith('{everything}件')"
+    )
+    # The count is on screen right after the tick: the panel's button shows it and stays open.
+    assert show.is_visible()
+    box = show.bounding_box()
+    assert box["y"] >= 0
+    assert box["y"] + box["height"] <= 740
+    chubu = int(re.match(r"(\d+)件を表示", show.inner_text()).group(1))
+    assert 0 < chubu < everything
+    assert page.locator("#facet-form").is_visible()
+    assert page.get_by_label(re.compile(r"^中部")).is_checked()
+    check_accessibility(page)
+    page.screenshot(path=str(ARTIFACTS / "browse-drawer-open-375.png"))
+
+    show.click()
+    assert not page.locator("#facet-form").is_visible()
+    assert page.evaluate("document.activeElement.id") == "result-count"
+    assert result_count(page) == chubu
+    count_box = page.locator("#result-count").bounding_box()
+    assert 0 <= count_box["y"] < 740
+    assert page.locator(".active-filters .chip").count() == 1
+    page.close()
+    assert csp_violations.messages == []
+
+
+def test_without_javascript_the_phone_filters_simply_show(browser, site):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    page.goto(f"{site}/cases/")
+    assert page.locator("#facet-form").is_visible()
+    assert not page.locator(".filter-toggle").is_visible()
+    context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_skip_link_focuses_the_first_result(browser, site, width):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(f"{site}/cases/")
+    first_title = page.locator(".case-card h3 a").first.inner_text()
+    presses = 0
+    while page.evaluate("document.activeElement.className") != "skip-to-results":
+        page.keyboard.press("Tab")
+        presses += 1
+        assert presses < 20, "the skip link is not among the first stops"
+    assert page.locator(".skip-to-results").is_visible()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "first-result"
+    assert page.evaluate("document.activeElement.innerText") == first_title
+    print(f"{width}px: {presses} Tab presses to the skip link, then Enter")
+    if width == 1280:
+        screenshot(page, "browse-1280")
+    page.close()
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_case_page_fits_the_screen_and_shows_whole_citations(browser, site, width):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(f"{site}/cases/ina-city/")
+    assert page.evaluate(WIDER_THAN_VIEWPORT) == []
+    lines = page.locator(".cite-line")
+    assert lines.count() >= 3
+    for i in range(lines.count()):
+        clipped = lines.nth(i).evaluate(
+            "(e) => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1"
+        )
+        assert not clipped, lines.nth(i).inner_text()
+    texts = [lines.nth(i).inner_text() for i in range(lines.count())]
+    assert len(set(texts)) == len(texts)
+    folded = page.locator("details.actor-group:not([open])")
+    assert folded.count() >= 1
+    check_accessibility(page)
+    height = page.evaluate("document.documentElement.scrollHeight")
+    print(f"ina-city at {width}px: {height}px tall")
+    screenshot(page, f"ina-city-{width}")
+    page.close()
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_comparison_keeps_headings_and_row_labels_in_view(browser, site, width):
+    page = browser.new_page(viewport={"width": width, "height": 700})
+    page.goto(f"{site}/compare/?case=ina-city&case=shiojiri-city&case=sundred")
+    box = page.locator(".compare-scroll")
+    heading = page.locator(".compare-table thead th").first
+    label = page.locator(".compare-table tbody th").nth(5)
+    box.evaluate("(e) => e.scrollBy(0, 600)")
+    page.wait_for_timeout(100)
+    assert abs(heading.bounding_box()["y"] - box.bounding_box()["y"]) <= 2
+    box.evaluate("(e) => e.scrollBy(400, 0)")
+    page.wait_for_timeout(100)
+    assert box.evaluate("(e) => e.scrollLeft") > 0 or width == 1280
+    assert abs(label.bounding_box()["x"] - box.bounding_box()["x"]) <= 2
+    check_accessibility(page)
+    page.screenshot(path=str(ARTIFACTS / f"compare-sticky-{width}.png"), full_page=True)
+    page.close()
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_organisation_list(browser, site, width):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(f"{site}/organizations/")
+    assert page.locator("h1").inner_text() == "組織の一覧"
+    page.locator("#org-q").fill("ＫＤＤＩ")
+    page.locator("#org-q").press("Enter")
+    page.wait_for_url(re.compile(r"q="))
+    assert page.locator(".org-table tbody tr").count() >= 1
+    page.goto(f"{site}/organizations/")
+    assert page.evaluate(WIDER_THAN_VIEWPORT) == []
+    check_accessibility(page)
+    page.screenshot(path=str(ARTIFACTS / f"organizations-{width}.png"))
+    page.close()

@@ -8,7 +8,7 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from cases.exports import FORMULA_PREFIXES, SCHEMA_VERSION, neutralise_cell
+from cases.exports import CSV_COLUMNS, FORMULA_PREFIXES, SCHEMA_VERSION, neutralise_cell
 from cases.facets.index import current_index
 from cases.models import Case
 from tests.factories import CaseFactory, PlaceFactory
@@ -120,8 +120,8 @@ def test_csv_neutralises_title_summary_and_place(client):
     case.refresh_index()
     row = csv_row_of(client, case.slug)
     assert row[1] == '\'=HYPERLINK("http://127.0.0.1:1/x","F01")'
-    assert row[6] == "'-1+2"
-    assert row[8] == "'+81 の電話番号で申し込む"
+    assert row[CSV_COLUMNS.index("場所")] == "'-1+2"
+    assert row[CSV_COLUMNS.index("要約")] == "'+81 の電話番号で申し込む"
 
 
 @pytest.mark.parametrize(
@@ -137,8 +137,9 @@ def test_ordinary_cells_are_left_as_they_are(text):
 def test_csv_query_budget(client, django_assert_max_num_queries):
     current_index()  # built once per process and catalogue version, not per export
     published = Case.objects.published().count()
-    # The version token, then one batch: cases, themes, places, citations and their sources.
-    with django_assert_max_num_queries(6):
+    # The version token, then one batch: cases, themes, places, figures (with their places and
+    # sources), citations and their sources.
+    with django_assert_max_num_queries(7):
         rows = csv_rows(client.get(BROWSE, {"format": "csv"}))
     assert len(rows) - 1 == published
 
