@@ -6,6 +6,7 @@ the feed's order, and only the entries shown are read from the database, so a fe
 than the browse page at any catalogue size.
 """
 
+import re
 from dataclasses import dataclass
 
 from django.contrib.syndication.views import Feed
@@ -17,6 +18,15 @@ from .browse import BrowseQuery
 from .citations import SITE_NAME
 from .facets.index import NEWEST_FIRST, current_index
 from .models import Case
+
+
+# What XML 1.0 cannot hold at all, not even escaped (U+FFFE, U+FFFF, lone surrogates): a search
+# for one is answered, but its words in the feed's title would make the document unreadable.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text):
+    return NOT_XML.sub("", text)
 
 
 def feed_query(browse):
@@ -61,7 +71,7 @@ class CaseFeed(Feed):
         return Selection(browse, browse.description(index.labels), index)
 
     def title(self, selection):
-        return feed_title(selection.description)
+        return xml_text(feed_title(selection.description))
 
     def subtitle(self, selection):
         what = (
@@ -69,11 +79,13 @@ class CaseFeed(Feed):
             if selection.description
             else ""
         )
-        return " ".join(
-            [
-                what + _("公開された事例と、ページの内容が変わった事例（新しい順）"),
-                *selection.browse.selection_notices(),
-            ]
+        return xml_text(
+            " ".join(
+                [
+                    what + _("公開された事例と、ページの内容が変わった事例（新しい順）"),
+                    *selection.browse.selection_notices(),
+                ]
+            )
         )
 
     def link(self, selection):
@@ -98,10 +110,10 @@ class CaseFeed(Feed):
         return [found[case_id] for case_id in ids if case_id in found]
 
     def item_title(self, item):
-        return item.title
+        return xml_text(item.title)
 
     def item_description(self, item):
-        return item.summary
+        return xml_text(item.summary)
 
     def item_link(self, item):
         return item.get_absolute_url()

@@ -1,12 +1,17 @@
 """Generated query strings never cause a server error or echo markup unescaped."""
 
+import json
 import os
 from urllib.parse import unquote_to_bytes, urlencode
 
+import bibtexparser
+import feedparser
 import pytest
+import rispy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cases import citations
 from cases.facets import FACETS
 from kokudo.middleware import CONTROL_CHARACTERS
 
@@ -28,6 +33,9 @@ KNOWN_VALUES = [
     "relevance",
     "2",
     "json",
+    "bibtex",
+    "ris",
+    "csljson",
     "meets",
     "sundred",
 ]
@@ -46,6 +54,7 @@ HOSTILE = [
     "NaN",
     "\ud7ff",
     "ＫＡＢＵＬＥＴ",
+    "\ufffe",  # not a character XML can hold, even escaped
 ]
 
 keys = st.one_of(st.sampled_from(KNOWN_KEYS), st.text(max_size=20))
@@ -115,6 +124,38 @@ def test_browse_csv(client, query):
         return
     assert response.status_code == 200, query
     assert response.getvalue().startswith("\ufeff".encode())
+
+
+@fuzz(300)
+@given(query=query_strings)
+def test_feed(client, query):
+    response = client.get(f"/cases/feed/?{query}")
+    if refused(query):
+        assert response.status_code == 400, query
+        return
+    assert response.status_code == 200, query
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo, (query, feed.get("bozo_exception"))
+    assert feed.feed.title.startswith("国土事例カタログ：")
+
+
+@fuzz(200)
+@given(query=query_strings, name=st.sampled_from(["bibtex", "ris", "csljson"]))
+def test_selection_citations(client, query, name):
+    response = client.get(f"/cases/?{query}&format={name}")
+    if refused(query):
+        assert response.status_code == 400, query
+        return
+    assert response.status_code == 200, query
+    assert response["Content-Type"] == citations.FORMATS[name]["content_type"]
+    text = response.content.decode()
+    # Read back by the parsers reference managers use, whatever the selection.
+    if name == "bibtex":
+        assert bibtexparser.parse_string(text).failed_blocks == [], query
+    elif name == "ris":
+        assert {entry["type_of_reference"] for entry in rispy.loads(text)} <= {"ELEC", "RPRT"}
+    else:
+        assert {item["type"] for item in json.loads(text)} <= {"webpage", "report"}
 
 
 @fuzz(400)
