@@ -19,7 +19,6 @@ from .citations import SITE_NAME
 from .facets.index import NEWEST_FIRST, current_index
 from .models import Case
 
-
 # What XML 1.0 cannot hold at all, not even escaped (U+FFFE, U+FFFF, lone surrogates): a search
 # for one is answered, but its words in the feed's title would make the document unreadable.
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
