@@ -323,9 +323,11 @@ def test_past_the_cap_the_first_cases_are_cited_and_the_rest_announced(client, m
 
     page = client.get(f"{reverse('cases:case_list')}?scope=domestic").content.decode()
     assert notice in page
-    # Within the cap the page says nothing.
+    # Up to the cap the page says nothing, and the file neither.
+    monkeypatch.setattr(citations, "MAX_CITED_CASES", len(selection_slugs(SELECTION)))
     few = client.get(f"{reverse('cases:case_list')}?{SELECTION}").content.decode()
     assert "引用の書き出しには" not in few
+    assert bibtexparser.parse_string(download_selection(client, SELECTION, "bibtex")).comments == []
 
 
 def test_the_browse_page_links_its_selections_citations(client):
