@@ -10,6 +10,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from . import citations
 from .facets import FACETS, FACETS_BY_PARAM
 from .text import normalize, strip_control_characters
 
@@ -23,7 +24,13 @@ SORTS = (
     ("-latest_source", gettext_lazy("出典の新しい順")),
 )
 SORT_KEYS = {key for key, _label in SORTS}
-FORMATS = ("json", "csv", "figures.csv")
+# The page's own data (figures.csv: the key figures of the matches), and a selection's
+# citations in each format cases.citations writes.
+FORMATS = ("json", "csv", "figures.csv", *citations.FORMATS)
+# How a selection's description joins the values chosen in one facet (any of them matches) and
+# the facets (all of them must); labels may hold "・" themselves (デジタル基盤・データ連携).
+ANY_OF = " または "
+ALL_OF = " × "
 
 
 def quoted_values(values):
@@ -55,7 +62,7 @@ class BrowseQuery:
     ignored_sort: str = ""
     page_raw: str = "1"
     page: int | None = 1  # None: not a number
-    format: str = ""  # "", "json", "csv" or "figures.csv" (the key figures of the matches)
+    format: str = ""  # "" or one of FORMATS
     ignored_format: str = ""
 
     @classmethod
@@ -111,8 +118,24 @@ class BrowseQuery:
             params["sort"] = self.sort
         return params
 
-    def notices(self, page_number):
-        """Explain what was set aside; page_number is the page actually shown."""
+    def description(self, labels):
+        """The selection in words, e.g. 「テーマ: 地域交通 × 地方: 中部」; "" for all cases.
+
+        For the feed's title and the page's Open Graph title; labels as for parse().
+        """
+        parts = []
+        for facet in FACETS:
+            values = self.selected[facet.param]
+            if values:
+                names = dict(facet.options(labels))
+                chosen = ANY_OF.join(str(names[value]) for value in values)
+                parts.append(f"{facet.label}: {chosen}")
+        if self.query:
+            parts.append(f"{_('キーワード')}: {self.query}")
+        return ALL_OF.join(parts)
+
+    def selection_notices(self):
+        """Explain which values of the selection (facets and search) were set aside."""
         notices = []
         for param, values in self.ignored.items():
             notices.append(
@@ -124,6 +147,11 @@ class BrowseQuery:
                 _("キーワードが長すぎるため、先頭の%(n)d文字で検索しました。")
                 % {"n": MAX_QUERY_LENGTH}
             )
+        return notices
+
+    def notices(self, page_number):
+        """Explain what was set aside; page_number is the page actually shown."""
+        notices = self.selection_notices()
         if self.ignored_sort:
             notices.append(
                 _("並び順 %(value)s はないため、既定の順で表示しています。")

@@ -14,6 +14,7 @@ from datetime import date
 import bibtexparser
 import rispy
 from bibtexparser import model as bibtex
+from django.utils.translation import gettext as _
 
 SITE_NAME = "国土事例カタログ"
 # A selection's download holds at most this many cases' references (documented in the README);
@@ -83,6 +84,23 @@ def selection_references(cases, url_for, accessed):
     return [
         reference for case in cases for reference in case_references(case, url_for(case), accessed)
     ]
+
+
+def omitted_notice(total):
+    """Say what a selection's download of total cases leaves out; "" when it holds them all.
+
+    The browse page shows it next to the download links, and a BibTeX file carries it.
+    """
+    if total <= MAX_CITED_CASES:
+        return ""
+    return _(
+        "引用の書き出しには、条件に合う%(total)s件のうち表示順で先頭の%(limit)s件だけを"
+        "収めています（%(omitted)s件は含まれません）。条件を絞り込むと、すべてを書き出せます。"
+    ) % {
+        "total": f"{total:,}",
+        "limit": f"{MAX_CITED_CASES:,}",
+        "omitted": f"{total - MAX_CITED_CASES:,}",
+    }
 
 
 # BibTeX -------------------------------------------------------------------------------------
@@ -236,12 +254,14 @@ def to_csl_json(references):
     return json.dumps(csl_items(references), ensure_ascii=False, indent=2)
 
 
-# The formats by name, as `format=` and the download URLs spell them.
+# The formats by name, as `format=` and the download URLs spell them. Only BibTeX has comments
+# (@comment) to carry a notice: RIS and CSL-JSON have nowhere a reader would keep it.
 FORMATS = {
     "bibtex": {
         "extension": "bib",
         "content_type": "application/x-bibtex; charset=utf-8",
         "render": to_bibtex,
+        "carries_notice": True,
     },
     "ris": {
         "extension": "ris",
@@ -255,6 +275,14 @@ FORMATS = {
     },
 }
 FORMAT_BY_EXTENSION = {spec["extension"]: name for name, spec in FORMATS.items()}
+
+
+def render(name, references, notice=""):
+    """Write references in the format called name, with the notice where the format has room."""
+    spec = FORMATS[name]
+    if notice and spec.get("carries_notice"):
+        return spec["render"](references, notice=notice)
+    return spec["render"](references)
 
 
 # Figures ------------------------------------------------------------------------------------

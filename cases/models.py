@@ -597,9 +597,13 @@ class Case(models.Model):
         # are defined; every caller of refresh_index() runs long after that.
         from .indexing import refresh
 
-        refresh(type(self).objects.filter(pk=self.pk))
-        self.refresh_from_db(fields=INDEXED_FIELDS)
-        self.note_content_change()
+        # One transaction: the version bump that refresh() writes and the date the feed orders
+        # by become visible together, so no process takes the change into its index with the
+        # old date.
+        with transaction.atomic():
+            refresh(type(self).objects.filter(pk=self.pk))
+            self.refresh_from_db(fields=INDEXED_FIELDS)
+            self.note_content_change()
 
     def note_content_change(self):
         """Date a change readers see: the record of a published case differs from last time.

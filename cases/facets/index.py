@@ -69,6 +69,7 @@ class FacetIndex:
     labels: dict  # the options of the facets whose values live in tables
     populations: list  # sort keys, by position
     latest_years: list
+    changed_at: list  # content_changed_at: the feed's order
     last_change: int = 0  # the last IndexChange this index reflects
     applied_from: str = ""  # the version this copy applied changes to; "" for a full build
     searches: OrderedDict = field(default_factory=OrderedDict)
@@ -157,7 +158,7 @@ class FacetIndex:
         for placed, (case_id, row) in enumerate(rows.items()):
             # The unchanged case that follows it in title order says where it goes: one
             # index probe, where counting the cases before it would read half the index.
-            title = row[4]
+            title = row[TITLE]
             successor = (
                 published.exclude(pk__in=changed)
                 .filter(title__gte=title)
@@ -199,9 +200,9 @@ class FacetIndex:
             found, in_title = move(found), move(in_title)
             words = query_words(query)
             for rank, case_id in ranks:
-                if text_matches(words, rows[case_id][6]):
+                if text_matches(words, rows[case_id][SEARCH_TEXT]):
                     found |= 1 << rank
-                    if title_matches(words, rows[case_id][5]):
+                    if title_matches(words, rows[case_id][SEARCH_TITLE]):
                         in_title |= 1 << rank
             searches[query] = (found, in_title)
 
@@ -302,8 +303,11 @@ class FacetIndex:
             self._position = {case_id: index for index, case_id in enumerate(self.ids)}
         return self._position
 
-    def select(self, selected, query, sort):
-        """Return the results and facet counts of a browse request."""
+    def select(self, selected, query, sort, *, with_counts=True):
+        """Return the results and facet counts of a browse request.
+
+        with_counts=False leaves the counts empty, for a reader of the results alone (the feed).
+        """
         base, title_matches = self.all_bits, 0
         if query:
             base, title_matches = self.search_mask(query)
@@ -314,7 +318,7 @@ class FacetIndex:
         for mask in masks.values():
             result &= mask
         counts = {}
-        for facet in FACETS:
+        for facet in FACETS if with_counts else ():
             others = base
             for other, mask in masks.items():
                 if other != facet.param:
@@ -407,10 +411,32 @@ def current_index(version=None):
 # Building blocks -------------------------------------------------------------------------------
 
 # The columns of a published case the index keeps, by position, and the lists they fill.
-CASE_COLUMNS = ("pk", "population", "latest_source_year", "slug", "title", "search_title")
-CASE_LISTS = ("ids", "populations", "latest_years", "slugs", "titles", "search_titles")
+CASE_COLUMNS = (
+    "pk",
+    "population",
+    "latest_source_year",
+    "slug",
+    "title",
+    "search_title",
+    "content_changed_at",
+)
+CASE_LISTS = (
+    "ids",
+    "populations",
+    "latest_years",
+    "slugs",
+    "titles",
+    "search_titles",
+    "changed_at",
+)
+# Where _applied() finds what it reads in a row of CASE_COLUMNS (and search_text after them).
+TITLE = CASE_COLUMNS.index("title")
+SEARCH_TITLE = CASE_COLUMNS.index("search_title")
+SEARCH_TEXT = len(CASE_COLUMNS)
 # A case applied one by one costs a query (where its title goes); past this many, rebuild.
 MAX_APPLIED_CASES = 100
+
+NEWEST_FIRST = "-content_changed_at"
 
 # Each sort's key of a position. The position itself breaks ties, so equal keys stay in title
 # order; cases without a stated population come last either way, as SQL's nulls last.
@@ -426,6 +452,13 @@ ORDER_KEYS = {
         at,
     ),
     "-latest_source": lambda index, at: (-(index.latest_years[at] or 0), at),
+    # The feed's order (not a sort the browse page offers): newest change first; cases never
+    # dated (drafts published before the field existed) last.
+    NEWEST_FIRST: lambda index, at: (
+        index.changed_at[at] is None,
+        -index.changed_at[at].timestamp() if index.changed_at[at] else 0,
+        at,
+    ),
 }
 
 

@@ -9,7 +9,10 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def canonical_url(context):
-    """The page's address without its query string (browse pages set their own)."""
+    """The page's address: the view's canonical_url where its query string names what it shows
+    (browse and comparison pages), else the address without its query string."""
+    if context.get("canonical_url"):
+        return context["canonical_url"]
     request = context["request"]
     return request.build_absolute_uri(request.path)
 

@@ -1,15 +1,17 @@
 from django.http import JsonResponse
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.generic import ListView
 
-from .. import exports
+from .. import citations, exports, feeds, metadata
 from ..browse import SORTS, BrowseQuery
 from ..facets import POPULATION_BANDS, FacetCounts, build_facets
 from ..facets.index import current_index
 from ..models import Case
 from ..suggest import close_matches
+from .pages import selection_citations
 
 PAGE_SIZE = 20
 
@@ -34,6 +36,8 @@ class CaseListView(ListView):
                 labels=self.labels,
                 table="figures" if browse.format == "figures.csv" else "cases",
             )
+        if browse.format in citations.FORMATS:
+            return selection_citations(request, self.results, browse.format)
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
@@ -63,7 +67,14 @@ class CaseListView(ListView):
                 "total": f"{page.paginator.count:,}",
                 "pages": page.paginator.num_pages,
             }
+        selection = browse.description(self.labels)
         context.update(
+            selection=selection,
+            **self.open_graph(selection, page.paginator.count),
+            canonical_url=self.canonical_url(page.number),
+            feed_url=feeds.selection_url("cases:feed", browse),
+            feed_title=feeds.feed_title(selection),
+            citation_notice=citations.omitted_notice(page.paginator.count),
             query=browse.query,
             sort=browse.sort_key,
             sorts=SORTS,
@@ -102,6 +113,30 @@ class CaseListView(ListView):
                 for name in close_matches(browse.query, index.titles)
             ],
         }
+
+    @staticmethod
+    def open_graph(selection, count):
+        """How a shared link to this selection unfurls: what it chose and how many it found."""
+        if not selection:
+            return {
+                "og_title": _("事例を探す - 国土事例カタログ"),
+                "og_description": metadata.SITE_DESCRIPTION,
+            }
+        return {
+            "og_title": _("%(selection)s の事例 - 国土事例カタログ") % {"selection": selection},
+            "og_description": _("「%(selection)s」に当てはまる事例：%(count)s件。")
+            % {"selection": selection, "count": f"{count:,}"}
+            + metadata.SITE_DESCRIPTION,
+        }
+
+    def canonical_url(self, page_number):
+        """This page's address with its query in canonical order: no page 1, no format."""
+        params = self.browse.querydict()
+        if page_number > 1:
+            params["page"] = page_number
+        query = params.urlencode()
+        path = reverse("cases:case_list") + (f"?{query}" if query else "")
+        return self.request.build_absolute_uri(path)
 
     def active_filters(self, facets):
         """The chosen values and the search, each with the query string that removes it."""

@@ -1,3 +1,4 @@
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
@@ -54,12 +55,22 @@ class CaseCompareView(TemplateView):
         query, _truncated = clean_query(self.request.GET.get("q"))
         context.update(
             cases=cases,
+            canonical_url=self.canonical_url(cases),
             notices=notices,
             query=query,
             candidates=self.candidates(query, cases) if query else [],
             can_add=len(cases) < self.max_cases,
         )
         return context
+
+    def canonical_url(self, cases):
+        """The comparison's address: the cases shown, by slug, whatever order they were asked in.
+
+        The same cases side by side are one page; the search (q) only offers more to add.
+        """
+        query = urlencode([("case", slug) for slug in sorted(case.slug for case in cases)])
+        path = reverse("cases:compare") + (f"?{query}" if query else "")
+        return self.request.build_absolute_uri(path)
 
     def candidates(self, query, cases):
         """Search results that can still be added, in relevance order, from the facet index."""

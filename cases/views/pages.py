@@ -12,6 +12,41 @@ from .. import citations, metadata
 from ..models import Case
 
 
+def citation_download(name, references, filename, notice=""):
+    """The references as a file in the format called name (one of citations.FORMATS)."""
+    spec = citations.FORMATS[name]
+    response = HttpResponse(
+        citations.render(name, references, notice), content_type=spec["content_type"]
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{spec["extension"]}"'
+    return response
+
+
+def selection_citations(request, results, name):
+    """A browse selection's references (format=bibtex|ris|csljson on /cases/).
+
+    results are the browse page's (cases.facets.index.IndexedResults): the first
+    MAX_CITED_CASES in the page's order, the cases' own fields and cited sections only.
+    """
+    ids = results.ids(0, citations.MAX_CITED_CASES)
+    found = (
+        Case.objects.published()
+        .filter(pk__in=ids)
+        .only("slug", "title", "summary", "content_changed_at")
+        .prefetch_related("citations__source")
+        .in_bulk()
+    )
+    references = citations.selection_references(
+        [found[case_id] for case_id in ids if case_id in found],
+        lambda case: request.build_absolute_uri(case.get_absolute_url()),
+        # The day the reader took the citations: this response is never cached.
+        accessed=timezone.localdate(),
+    )
+    return citation_download(
+        name, references, "kokudo-selection", citations.omitted_notice(len(results))
+    )
+
+
 class CaseCitationView(View):
     """One case's references as a file: /cases/<slug>/cite.bib, cite.ris or cite.json."""
 
@@ -22,18 +57,13 @@ class CaseCitationView(View):
         case = get_object_or_404(
             Case.objects.published().prefetch_related("citations__source"), slug=slug
         )
-        spec = citations.FORMATS[name]
         references = citations.case_references(
             case,
             request.build_absolute_uri(case.get_absolute_url()),
             # The day the reader took the citation: this response is never cached.
             accessed=timezone.localdate(),
         )
-        response = HttpResponse(spec["render"](references), content_type=spec["content_type"])
-        response["Content-Disposition"] = (
-            f'attachment; filename="kokudo-{case.slug}.{spec["extension"]}"'
-        )
-        return response
+        return citation_download(name, references, f"kokudo-{case.slug}")
 
 
 class TermsView(TemplateView):

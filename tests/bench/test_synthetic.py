@@ -174,6 +174,7 @@ def test_bench_measures_every_scenario(tmp_path):
         "detail",
         "detail_uncached",
         "json_2_facets",
+        "feed_2_facets",
         "admin_changelist_2_facets",
     }
     after_save = result["scenarios"].pop("browse_after_save")
@@ -189,6 +190,12 @@ def test_bench_measures_every_scenario(tmp_path):
         assert figures["median_ms"] > 0
         assert figures["queries"] >= 1, (name, result)
     assert result["ratios"]["admin_over_browse_2_facets"] > 0
+    assert result["ratios"]["feed_over_browse_2_facets"] == round(
+        result["scenarios"]["feed_2_facets"]["median_ms"]
+        / result["scenarios"]["browse_2_facets"]["median_ms"],
+        2,
+    )
+    assert "feed / browse_2_facets:" in out.getvalue()
     # The cached page costs only the catalogue version's query; uncached it is built anew.
     assert result["scenarios"]["detail"]["queries"] == 1
     assert result["scenarios"]["detail_uncached"]["queries"] > 1

@@ -41,9 +41,36 @@ def test_sort_defaults_to_relevance_with_a_search_and_title_without():
 def test_format():
     assert parse("format=json").format == "json"
     assert parse("format=csv").format == "csv"
-    xml = parse("format=xml")
-    assert xml.format == ""
-    assert any("xml" in notice for notice in xml.notices(1))
+    for citation_format in ("bibtex", "ris", "csljson"):
+        browse = parse(f"format={citation_format}")
+        assert browse.format == citation_format
+        assert browse.notices(1) == []
+    for unknown in ("xml", "bib", "BibTeX", "endnote"):
+        browse = parse(f"format={unknown}")
+        assert browse.format == ""
+        assert browse.notices(1) == [
+            f"形式 {unknown} には対応していないため、ページとして表示しています。"
+        ]
+
+
+def test_description_says_the_selection_in_facet_order():
+    assert parse("").description(LABELS) == ""
+    assert parse("type=zzz&sort=title&page=2").description(LABELS) == ""
+    browse = parse("region=chubu&theme=transport-redesign")
+    # Facets in the page's order, whatever the query's; labels as the facet lists show them.
+    assert browse.description(LABELS) == "テーマ: 交通 × 地方: 中部"
+    assert (
+        parse("region=chubu&region=kyushu&q=ドローン").description(LABELS)
+        == "地方: 中部 または 九州・沖縄 × キーワード: ドローン"
+    )
+
+
+def test_selection_notices_leave_out_sort_format_and_page():
+    browse = parse("type=zzz&sort=nope&format=xml&page=abc")
+    assert browse.selection_notices() == [
+        "「類型（2025年報告書）」に zzz という値はないため、無視しました。"
+    ]
+    assert len(browse.notices(1)) == 4
 
 
 def test_page_numbers():

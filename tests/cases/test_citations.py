@@ -8,6 +8,7 @@ import bibtexparser
 import jsonschema
 import pytest
 import rispy
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import given, settings
@@ -15,7 +16,10 @@ from hypothesis import strategies as st
 from pybtex.database import parse_string
 
 from cases import citations
+from cases.browse import BrowseQuery
+from cases.facets import dynamic_labels
 from cases.models import Case, KeyFigure
+from tests.cases import sql_reference
 from tests.factories import CaseFactory, CitationFactory, KeyFigureFactory, SourceDocumentFactory
 
 pytestmark = pytest.mark.django_db
@@ -238,3 +242,115 @@ def test_case_page_offers_the_downloads_and_each_figure_its_citation(client):
         # Exactly as printed: the qualifier (約・以上・超) is part of the quoted value.
         assert line.startswith(f"{figure.as_printed}（")
     assert f"国土事例カタログ「{case.title}」http://testserver/cases/ina-city/" in html
+
+
+# A selection's downloads: format=bibtex|ris|csljson on the browse page -------------------------
+
+SELECTION = "theme=transport-redesign&region=chubu"
+
+
+def selection_slugs(query_string):
+    """The cases the browse page shows for query_string, in its order (the SQL oracle's)."""
+    browse = BrowseQuery.parse(QueryDict(query_string), dynamic_labels())
+    return list(sql_reference.select(browse).values_list("slug", flat=True))
+
+
+def expected_keys(slugs):
+    keys = []
+    for slug in slugs:
+        keys.append(f"kokudo-{slug}")
+        sections = Case.objects.get(slug=slug).citations.count()
+        keys.extend(f"{slug}-{number}" for number in range(1, sections + 1))
+    return keys
+
+
+def download_selection(client, query_string, name):
+    response = client.get(f"{reverse('cases:case_list')}?{query_string}&format={name}")
+    assert response.status_code == 200
+    spec = citations.FORMATS[name]
+    assert response["Content-Type"] == spec["content_type"]
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="kokudo-selection.{spec["extension"]}"'
+    )
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("query_string", [SELECTION, "q=交通&sort=-population"])
+def test_a_selections_citations_parse_in_every_format(client, query_string):
+    slugs = selection_slugs(query_string)
+    assert 1 < len(slugs) <= citations.MAX_CITED_CASES
+    keys = expected_keys(slugs)
+
+    text = download_selection(client, query_string, "bibtex")
+    assert list(parse_string(text, "bibtex").entries) == keys
+    library = bibtexparser.parse_string(text)
+    assert library.failed_blocks == []
+    assert library.comments == []  # every case is in the file: nothing to say
+    assert [entry.key for entry in library.entries] == keys
+
+    entries = rispy.loads(download_selection(client, query_string, "ris"))
+    assert [entry["id"] for entry in entries] == keys
+
+    items = json.loads(download_selection(client, query_string, "csljson"))
+    jsonschema.validate(items, CSL_SCHEMA)
+    assert [item["id"] for item in items] == keys
+    first = Case.objects.get(slug=slugs[0])
+    assert items[0]["title"] == first.title
+    assert items[0]["URL"] == f"http://testserver/cases/{first.slug}/"
+
+
+def test_past_the_cap_the_first_cases_are_cited_and_the_rest_announced(client, monkeypatch):
+    monkeypatch.setattr(citations, "MAX_CITED_CASES", 3)
+    slugs = selection_slugs("scope=domestic")
+    assert len(slugs) > 3
+    notice = (
+        f"引用の書き出しには、条件に合う{len(slugs)}件のうち表示順で先頭の3件だけを"
+        f"収めています（{len(slugs) - 3}件は含まれません）。"
+        "条件を絞り込むと、すべてを書き出せます。"
+    )
+    keys = expected_keys(slugs[:3])
+
+    text = download_selection(client, "scope=domestic", "bibtex")
+    library = bibtexparser.parse_string(text)
+    assert [comment.comment for comment in library.comments] == [notice]
+    assert [entry.key for entry in library.entries] == keys
+    assert list(parse_string(text, "bibtex").entries) == keys  # pybtex skips the comment
+    # RIS and CSL-JSON have no comments: the same cases, the notice only on the page.
+    ris = rispy.loads(download_selection(client, "scope=domestic", "ris"))
+    assert [entry["id"] for entry in ris] == keys
+    csl = json.loads(download_selection(client, "scope=domestic", "csljson"))
+    assert [item["id"] for item in csl] == keys
+
+    page = client.get(f"{reverse('cases:case_list')}?scope=domestic").content.decode()
+    assert notice in page
+    # Up to the cap the page says nothing, and the file neither.
+    monkeypatch.setattr(citations, "MAX_CITED_CASES", len(selection_slugs(SELECTION)))
+    few = client.get(f"{reverse('cases:case_list')}?{SELECTION}").content.decode()
+    assert "引用の書き出しには" not in few
+    assert bibtexparser.parse_string(download_selection(client, SELECTION, "bibtex")).comments == []
+
+
+def test_the_browse_page_links_its_selections_citations(client):
+    html = client.get(f"{reverse('cases:case_list')}?region=chubu&theme=transport-redesign&page=1")
+    html = html.content.decode()
+    for name in citations.FORMATS:
+        assert f'href="?theme=transport-redesign&amp;region=chubu&amp;format={name}"' in html
+
+
+def test_a_selections_citations_cost_a_fixed_number_of_queries(
+    client, django_assert_max_num_queries
+):
+    client.get(reverse("cases:case_list"))  # the process builds its index
+    # The catalogue's version, the cases, their citations and the cited documents.
+    with django_assert_max_num_queries(4):
+        text = download_selection(client, "scope=domestic", "csljson")
+    assert len(json.loads(text)) > 73
+
+
+def test_a_case_unpublished_meanwhile_is_not_cited(client):
+    case = cited_case(title="公開を取り下げる事例")
+    case.refresh_index()
+    assert case.slug in download_selection(client, "", "csljson")
+    # Unpublished by another process after this one's index last changed.
+    Case.objects.filter(pk=case.pk).update(status=Case.Status.DRAFT)
+    assert case.slug not in download_selection(client, "", "csljson")

@@ -5,7 +5,7 @@ from django.http import QueryDict
 
 from cases.browse import BrowseQuery
 from cases.facets import dynamic_labels
-from cases.facets.index import FacetIndex, current_index
+from cases.facets.index import NEWEST_FIRST, FacetIndex, current_index
 from cases.models import Case, CatalogueVersion
 from tests.cases import sql_reference
 from tests.factories import CaseFactory
@@ -37,6 +37,23 @@ def test_index_equals_sql(query_string):
     assert counts == sql_reference.counts(browse)
     page = results[0:20]
     assert [case.pk for case in page] == sql_ids[:20]
+
+
+@pytest.mark.parametrize("query_string", SELECTIONS)
+def test_newest_first_order_equals_sql(query_string):
+    browse = BrowseQuery.parse(QueryDict(query_string), dynamic_labels())
+    # Ties and undated cases too: the order must break them as the SQL does.
+    tied = Case.objects.published().order_by("?")[:6]
+    Case.objects.filter(pk__in=[case.pk for case in tied[:3]]).update(
+        content_changed_at=tied[3].content_changed_at
+    )
+    Case.objects.filter(pk__in=[case.pk for case in tied[4:]]).update(content_changed_at=None)
+    CatalogueVersion.bump()
+    results, counts = current_index().select(
+        browse.selected, browse.query, NEWEST_FIRST, with_counts=False
+    )
+    assert results.ids() == list(sql_reference.newest_first(browse).values_list("pk", flat=True))
+    assert counts == {}
 
 
 def test_index_follows_changes():

@@ -9,14 +9,19 @@ against tests/oracles.py, not only the status code.
 
 import csv
 import io
+import json
 import os
 from urllib.parse import parse_qsl, quote, unquote_to_bytes
 
+import bibtexparser
+import feedparser
 import pytest
+import rispy
 from django.contrib.auth.models import Group, User
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cases import citations
 from cases.models import (
     CaseType,
     Funding,
@@ -37,7 +42,17 @@ FACET_PARAMS += ["source", "scope"]
 OTHER_KEYS = ["q", "sort", "page", "format", "case"]
 KNOWN_VALUES = ["commons", "local_firm", "transport-redesign", "01", "13", "lt10k", "company"]
 KNOWN_VALUES += ["2025-report", "domestic", "foreign", "-population", "relevance", "2", "json"]
-KNOWN_VALUES += ["csv", "meets", "sundred", "交通", "ＫＡＢＵＬＥＴ", "厚真"]
+KNOWN_VALUES += [
+    "csv",
+    "bibtex",
+    "ris",
+    "csljson",
+    "meets",
+    "sundred",
+    "交通",
+    "ＫＡＢＵＬＥＴ",
+    "厚真",
+]
 HOSTILE = [
     "<script>alert(1)</script>",
     '"><img src=x onerror=alert(1)>',
@@ -48,6 +63,7 @@ HOSTILE = [
     "1e309",
     "NaN",
     "\u202e",
+    "\ufffe",  # not a character XML can hold, even escaped
 ]
 # Sent as they are, never through urlencode.
 RAW_ESCAPES = [
@@ -209,6 +225,38 @@ def test_browse_csv(client, answers, query):
     assert content.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(content.removeprefix("\ufeff"))))
     assert len(rows) - 1 == expected_browse(answers, query)[0], query  # a header, then cases
+
+
+@fuzz(300)
+@given(query=raw_query_strings())
+def test_feed(client, query):
+    response = client.get(f"/cases/feed/?{query}")
+    if refused(query):
+        assert response.status_code == 400, query
+        return
+    assert response.status_code == 200, query
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo, (query, feed.get("bozo_exception"))
+    assert feed.feed.title.startswith("国土事例カタログ：")
+
+
+@fuzz(200)
+@given(query=raw_query_strings(), name=st.sampled_from(["bibtex", "ris", "csljson"]))
+def test_selection_citations(client, query, name):
+    response = client.get(f"/cases/?{query}&format={name}")
+    if refused(query):
+        assert response.status_code == 400, query
+        return
+    assert response.status_code == 200, query
+    assert response["Content-Type"] == citations.FORMATS[name]["content_type"]
+    text = response.content.decode()
+    # Read back by the parsers reference managers use, whatever the selection.
+    if name == "bibtex":
+        assert bibtexparser.parse_string(text).failed_blocks == [], query
+    elif name == "ris":
+        assert {entry["type_of_reference"] for entry in rispy.loads(text)} <= {"ELEC", "RPRT"}
+    else:
+        assert {item["type"] for item in json.loads(text)} <= {"webpage", "report"}
 
 
 @fuzz(400)

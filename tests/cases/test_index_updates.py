@@ -18,7 +18,15 @@ SEARCHES = ["交通", "地域", "試験", "まちづくり", "索引 更新"]
 
 
 def assert_same(updated, fresh, *, applied=True):
-    for name in ("ids", "slugs", "titles", "search_titles", "populations", "latest_years"):
+    for name in (
+        "ids",
+        "slugs",
+        "titles",
+        "search_titles",
+        "populations",
+        "latest_years",
+        "changed_at",
+    ):
         assert getattr(updated, name) == getattr(fresh, name), name
     assert updated.bits == fresh.bits
     assert updated.orders == fresh.orders

@@ -132,9 +132,62 @@ def test_canonical_links_name_the_page_without_its_query(client):
     for url in (reverse("cases:home"), case.get_absolute_url(), organization.get_absolute_url()):
         (canonical,) = read(client, f"{url}?utm_source=x").rel("canonical")
         assert canonical["href"] == f"{HOST}{url}"
-    # Browse and comparison pages: their query is what they show (browse: phase 2).
-    assert read(client, reverse("cases:case_list")).rel("canonical") == []
-    assert read(client, reverse("cases:compare")).rel("canonical") == []
+
+
+@pytest.mark.parametrize(
+    ("query_string", "canonical"),
+    [
+        ("", ""),
+        ("utm_source=x&format=xml&page=1", ""),
+        # The query in the page's canonical order, without page 1, format or unknown values.
+        (
+            "region=chubu&theme=transport-redesign&page=1&format=pdf&theme=zzz&utm_source=x",
+            "?theme=transport-redesign&region=chubu",
+        ),
+        ("sort=title&q=ＤＸ&type=commons", "?type=commons&q=dx&sort=title"),
+        ("page=2", "?page=2"),
+        ("page=999", "?page=4"),  # past the end: the last page, the one shown
+    ],
+)
+def test_browse_pages_name_their_selection_as_canonical(client, query_string, canonical):
+    page = read(client, f"{reverse('cases:case_list')}?{query_string}")
+    (link,) = page.rel("canonical")
+    assert link["href"] == f"{HOST}{reverse('cases:case_list')}{canonical}"
+    assert page.meta["og:url"] == link["href"]
+
+
+@pytest.mark.parametrize(
+    ("query_string", "canonical"),
+    [
+        ("", ""),
+        ("case=meets&case=ina-city", "?case=ina-city&case=meets"),
+        ("case=ina-city&case=no-such-case&case=meets&q=交通", "?case=ina-city&case=meets"),
+    ],
+)
+def test_the_comparison_names_its_cases_in_slug_order_as_canonical(client, query_string, canonical):
+    page = read(client, f"{reverse('cases:compare')}?{query_string}")
+    (link,) = page.rel("canonical")
+    assert link["href"] == f"{HOST}{reverse('cases:compare')}{canonical}"
+
+
+def test_a_selection_unfurls_and_links_its_own_feed(client):
+    page = read(client, f"{reverse('cases:case_list')}?region=chubu&theme=transport-redesign")
+    count = client.get(
+        f"{reverse('cases:case_list')}?region=chubu&theme=transport-redesign&format=json"
+    ).json()["count"]
+    assert page.meta["og:title"] == "テーマ: 地域交通 × 地方: 中部 の事例 - 国土事例カタログ"
+    assert page.meta["og:description"].startswith(
+        f"「テーマ: 地域交通 × 地方: 中部」に当てはまる事例：{count}件。"
+    )
+    (feed,) = page.rel("alternate")
+    assert feed["type"] == "application/atom+xml"
+    assert feed["title"] == "国土事例カタログ：テーマ: 地域交通 × 地方: 中部"
+    assert feed["href"] == f"{reverse('cases:feed')}?theme=transport-redesign&region=chubu"
+    html = client.get(f"{reverse('cases:case_list')}?region=chubu&theme=transport-redesign")
+    # The same feed, visibly, next to the other ways to take the list out.
+    assert f'<a href="{feed["href"].replace("&", "&amp;")}" type="application/atom+xml">' in (
+        html.content.decode()
+    )
 
 
 def test_every_page_links_the_terms_and_the_feed(client):

@@ -49,6 +49,9 @@ ADMIN_RATIO_TARGET = 3
 AFTER_SAVE = "browse_after_save"
 AFTER_SAVE_REQUESTS = 50
 AFTER_SAVE_RATIO_TARGET = 4
+# A selection's feed costs no more than its browse page (issue 17).
+FEED_RATIO = "feed_over_browse_2_facets"
+FEED_RATIO_TARGET = 1
 # Production-like (DEBUG off, so no query log), reachable by the test client, no HTTPS redirect.
 BENCH_SETTINGS = {
     "DEBUG": False,
@@ -135,6 +138,10 @@ class Command(BaseCommand):
             browse = results["browse_2_facets"]["median_ms"]
             ratio = results["admin_changelist_2_facets"]["median_ms"] / browse
         ratios = {"admin_over_browse_2_facets": round(ratio, 2)} if ratio else {}
+        if {"browse_2_facets", "feed_2_facets"} <= set(results):
+            ratios[FEED_RATIO] = round(
+                results["feed_2_facets"]["median_ms"] / results["browse_2_facets"]["median_ms"], 2
+            )
         if AFTER_SAVE in results:
             ratios["after_save_worst_over_browse"] = results[AFTER_SAVE]["worst_over_median"]
         report = {
@@ -145,7 +152,7 @@ class Command(BaseCommand):
         }
         with override_settings(**BENCH_SETTINGS):
             matches = self.result_counts(scenarios)
-        self.print_table(scenarios, results, ratio, matches)
+        self.print_table(scenarios, results, ratio, matches, ratios)
         if options["explain"] and connection.vendor == "postgresql":
             with override_settings(**BENCH_SETTINGS):
                 self.explain_misses(scenarios, results)
@@ -234,6 +241,8 @@ class Command(BaseCommand):
             "detail": detail,
             "detail_uncached": detail,
             "json_2_facets": f"{browse}?{urlencode([*TWO_FACETS, ('format', 'json')])}",
+            # The same selection's Atom feed: it must cost no more than its browse page.
+            "feed_2_facets": f"{reverse('cases:feed')}?{urlencode(TWO_FACETS)}",
             "admin_changelist_2_facets": (
                 f"{reverse('admin:cases_case_changelist')}?"
                 f"{urlencode([('_facets', 'True'), *admin_filters])}"
@@ -379,13 +388,14 @@ class Command(BaseCommand):
         client, counts = Client(), {}
         browse = reverse("cases:case_list")
         for name, url in scenarios.items():
-            if url.startswith(browse) and "format=" not in url:
+            # The browse page only: /cases/feed/ also starts with /cases/.
+            if url.partition("?")[0] == browse and "format=" not in url:
                 separator = "&" if "?" in url else "?"
                 response = self.get(client, name, f"{url}{separator}format=json")
                 counts[name] = json.loads(response.content).get("count")
         return counts
 
-    def print_table(self, scenarios, results, ratio, matches):
+    def print_table(self, scenarios, results, ratio, matches, ratios):
         self.stdout.write(
             f"\n{synthetic.synthetic_cases().count():,} synthetic cases, {connection.vendor}"
         )
@@ -405,6 +415,12 @@ class Command(BaseCommand):
             verdict = "ok" if ratio >= ADMIN_RATIO_TARGET else "MISS"
             self.stdout.write(
                 f"admin / browse_2_facets: {ratio:.2f}x (target ≥{ADMIN_RATIO_TARGET}x) {verdict}"
+            )
+        if FEED_RATIO in ratios:
+            verdict = "ok" if ratios[FEED_RATIO] <= FEED_RATIO_TARGET else "MISS"
+            self.stdout.write(
+                f"feed / browse_2_facets: {ratios[FEED_RATIO]:.2f}x "
+                f"(target ≤{FEED_RATIO_TARGET}x) {verdict}"
             )
         if AFTER_SAVE in results:
             figures = results[AFTER_SAVE]
