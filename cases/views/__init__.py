@@ -4,6 +4,7 @@ from .browse import CaseListView
 from .compare import CaseCompareView
 from .detail import CaseDetailView
 from .home import HomeView
+from .overview import CaseOverviewView
 from .organization import OrganizationDetailView
 from .pages import CaseCitationView, TermsView, catalog_jsonld, robots_txt
 from .places import (
@@ -18,6 +19,7 @@ __all__ = [
     "CaseCompareView",
     "CaseDetailView",
     "CaseListView",
+    "CaseOverviewView",
     "HomeView",
     "MunicipalityAutocompleteView",
     "OrganizationDetailView",

@@ -5,6 +5,7 @@ from django.views.generic import DetailView
 
 from .. import exports
 from ..cache import cache_get, cache_set
+from ..differences import case_differences
 from ..facets.index import current_index
 from ..models import (
     DETAIL_RELATIONS,
@@ -64,6 +65,7 @@ class CaseDetailView(DetailView):
         context["similar_cases"] = related_cases(case, current_index(self.catalogue_version))
         context["sources"] = self.sources_with_statements(case)
         context["places"] = self.places_with_figures(case)
+        context["differences"] = case_differences(case)
         return context
 
     @staticmethod
