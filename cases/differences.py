@@ -1,4 +1,4 @@
-"""What changed between the documents that describe one case (the case page's 「資料による記載の違い」).
+"""What changed between the documents that describe one case: 「資料による記載の違い」.
 
 Derived from the case's rows, never written by hand: every row names the document it comes
 from, so the same figure stated by two documents, and the organisations, funding,
@@ -123,9 +123,7 @@ def case_differences(case):
     milestones = getattr(case, "outline", {}).get("milestones", [])
     seen = {}
     for item in milestones:
-        seen.setdefault((item["year"], item["month"], item["body"]), set()).add(
-            item["source_key"]
-        )
+        seen.setdefault((item["year"], item["month"], item["body"]), set()).add(item["source_key"])
     for item in milestones:
         keys = seen[(item["year"], item["month"], item["body"])]
         if len(keys) == 1 and item["source_key"] in by_key:

@@ -124,9 +124,7 @@ def charts(index, browse, overview):
             value = option["value"]
             # A bar adds its value to the filter, as the browse page's checkbox does; a bar
             # already chosen takes it away again.
-            values = (
-                [v for v in chosen if v != value] if option["selected"] else [*chosen, value]
-            )
+            values = [v for v in chosen if v != value] if option["selected"] else [*chosen, value]
             option["query"] = with_selection(
                 browse, changed(browse.selected, param, values), overview
             )
@@ -142,9 +140,7 @@ def heat_shade(count, breaks):
     shades = (
         [HEAT_SHADES[-1]]
         if number == 1
-        else [
-            HEAT_SHADES[round(i * (len(HEAT_SHADES) - 1) / (number - 1))] for i in range(number)
-        ]
+        else [HEAT_SHADES[round(i * (len(HEAT_SHADES) - 1) / (number - 1))] for i in range(number)]
     )
     for upper, shade in zip(breaks, shades, strict=True):
         if count <= upper:
@@ -275,4 +271,3 @@ def figure_record(figure):
         "source_title": figure.source.short_title,
         "section": figure.section,
     }
-

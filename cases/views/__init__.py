@@ -4,8 +4,8 @@ from .browse import CaseListView
 from .compare import CaseCompareView
 from .detail import CaseDetailView
 from .home import HomeView
-from .overview import CaseOverviewView
 from .organization import OrganizationDetailView
+from .overview import CaseOverviewView
 from .pages import CaseCitationView, TermsView, catalog_jsonld, robots_txt
 from .places import (
     MunicipalityAutocompleteView,

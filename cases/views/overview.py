@@ -112,9 +112,7 @@ class CaseOverviewView(TemplateView):
             else:
                 sort = f"-{column}"
             links[column] = {
-                "query": overview.with_selection(
-                    browse, browse.selected, query, figure_sort=sort
-                ),
+                "query": overview.with_selection(browse, browse.selected, query, figure_sort=sort),
                 "aria_sort": (
                     ("descending" if query.figure_sort.startswith("-") else "ascending")
                     if current
@@ -133,7 +131,9 @@ class CaseOverviewView(TemplateView):
             "count": len(self.results),
             "selection": {
                 "q": self.browse.query,
-                "facets": {param: values for param, values in self.browse.selected.items() if values},
+                "facets": {
+                    param: values for param, values in self.browse.selected.items() if values
+                },
             },
             "charts": [
                 {
@@ -183,7 +183,10 @@ class CaseOverviewView(TemplateView):
             for row in table["table"]:
                 yield [row["label"], *(cell["count"] for cell in row["cells"])]
         elif chart == "figures":
-            yield ["事例", "場所", "項目", "資料の表記", "数値", "単位", "修飾", "時点", "出典", "箇所"]
+            yield [
+                *("事例", "場所", "項目", "資料の表記", "数値"),
+                *("単位", "修飾", "時点", "出典", "箇所"),
+            ]
             for figure in (self.figures or {}).get("rows", []):
                 record = overview.figure_record(figure)
                 yield [
