@@ -129,3 +129,31 @@ def test_detail(client, query, slug):
 @given(query=query_strings)
 def test_compare(client, query):
     assert_escaped(client.get(f"/compare/?{query}"), query)
+
+
+OVERVIEW_KEYS = [*KNOWN_KEYS, "row1", "col1", "row2", "col2", "figures", "fsort", "chart"]
+OVERVIEW_VALUES = [
+    *KNOWN_VALUES,
+    *(facet.param for facet in FACETS),
+    *("population", "area", "other", "value", "-date", "crosstab1", "crosstab2", "figures"),
+    "csv",
+]
+overview_query_strings = st.lists(
+    st.tuples(
+        st.one_of(st.sampled_from(OVERVIEW_KEYS), st.text(max_size=20)),
+        st.one_of(st.sampled_from(OVERVIEW_VALUES), st.sampled_from(HOSTILE), st.text(max_size=50)),
+    ),
+    max_size=12,
+).map(lambda pairs: urlencode(pairs, encoding="utf-8", errors="surrogatepass"))
+
+
+@fuzz(400)
+@given(query=overview_query_strings)
+def test_overview(client, query):
+    response = client.get(f"/cases/overview/?{query}")
+    if refused(query):
+        assert response.status_code == 400, query
+        return
+    assert_escaped(response, query)
+    if response["Content-Type"].startswith("application/json"):
+        assert response.json()["count"] >= 0
