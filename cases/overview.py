@@ -10,12 +10,13 @@ figures table reads the database, and only when a reader asks for it.
 
 import dataclasses
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.utils.translation import gettext as _
 
 from .browse import quoted_values
 from .choropleth import class_breaks
-from .facets import FACETS_BY_PARAM, FacetCounts, build_facets
+from .facets import FACETS, FACETS_BY_PARAM, FacetCounts, build_facets
 from .models import Case, KeyFigure
 
 DEFAULT_CROSSTABS = (("theme", "region"), ("type", "funding"))
@@ -97,16 +98,43 @@ class OverviewQuery:
         return pairs
 
 
-def with_selection(browse, selected, overview, **changes):
-    """The query string of the overview for another selection, keeping the overview's choices."""
-    params = dataclasses.replace(browse, selected=selected).querydict()
-    for name, value in overview.params(**changes):
-        params.appendlist(name, value)
-    return params.urlencode()
+class SelectionLinks:
+    """Query strings of the overview for selections that differ from the current one in one or
+    two facets, keeping the search, the sort and the overview's choices.
 
+    An overview links to hundreds of selections; each is built from pieces encoded once (the
+    same pairs, in the same order, as BrowseQuery.querydict()), not from a new QueryDict.
+    """
 
-def changed(selected, param, values):
-    return {**selected, param: values}
+    def __init__(self, browse, overview):
+        self.selected = browse.selected
+        self.params = [facet.param for facet in FACETS]
+        self.pieces = {}
+        tail = browse.querydict()
+        for param in self.params:
+            tail.pop(param, None)
+        self.tail = [tail.urlencode()] if tail else []
+        self.overview = overview
+        self.own = [urlencode(overview.params())] if overview.params() else []
+
+    def piece(self, param, value):
+        key = (param, value)
+        if key not in self.pieces:
+            self.pieces[key] = urlencode([key])
+        return self.pieces[key]
+
+    def __call__(self, changes, **overview_changes):
+        """The query string with each facet in changes set to its values."""
+        parts = [
+            self.piece(param, value)
+            for param in self.params
+            for value in changes.get(param, self.selected[param])
+        ]
+        own = self.own
+        if overview_changes:
+            pairs = self.overview.params(**overview_changes)
+            own = [urlencode(pairs)] if pairs else []
+        return "&".join(parts + self.tail + own)
 
 
 def charts(index, browse, overview):
@@ -116,6 +144,7 @@ def charts(index, browse, overview):
     """
     results, counts = index.select(browse.selected, browse.query, browse.sort_key)
     facets = build_facets(FacetCounts(counts), browse.selected, index.labels)
+    link = SelectionLinks(browse, overview)
     for facet in facets:
         param = facet["param"]
         chosen = browse.selected[param]
@@ -125,9 +154,7 @@ def charts(index, browse, overview):
             # A bar adds its value to the filter, as the browse page's checkbox does; a bar
             # already chosen takes it away again.
             values = [v for v in chosen if v != value] if option["selected"] else [*chosen, value]
-            option["query"] = with_selection(
-                browse, changed(browse.selected, param, values), overview
-            )
+            option["query"] = link({param: values})
             option["share"] = option["count"] * 100 / facet["max"] if facet["max"] else 0
     return results, facets
 
@@ -167,6 +194,7 @@ def crosstab(index, browse, overview, rows_param, cols_param):
                 found.append({"value": value, "label": str(label), "bits": bits})
         return found
 
+    link = SelectionLinks(browse, overview)
     rows, cols = options(rows_param), options(cols_param)
     matrix = [[(row["bits"] & col["bits"]).bit_count() for col in cols] for row in rows]
     # Rows and columns with no case at all (the row's cases have no value of the column's
@@ -181,15 +209,13 @@ def crosstab(index, browse, overview, rows_param, cols_param):
         cells = []
         for col, count in zip(cols, line, strict=True):
             background, colour = heat_shade(count, breaks)
-            selected = changed(
-                changed(browse.selected, rows_param, [row["value"]]), cols_param, [col["value"]]
-            )
+            selected = {rows_param: [row["value"]], cols_param: [col["value"]]}
             cells.append(
                 {
                     "count": count,
                     "background": background,
                     "colour": colour,
-                    "query": with_selection(browse, selected, overview) if count else "",
+                    "query": link(selected) if count else "",
                     "column": col["label"],
                 }
             )

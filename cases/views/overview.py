@@ -73,6 +73,7 @@ class CaseOverviewView(TemplateView):
         context = super().get_context_data(**kwargs)
         browse, query = self.browse, self.query
         selection = browse.querydict()
+        links = overview.SelectionLinks(browse, query)
         context.update(
             total=len(self.results),
             query=browse.query,
@@ -84,7 +85,7 @@ class CaseOverviewView(TemplateView):
                 (
                     kind,
                     label,
-                    overview.with_selection(browse, browse.selected, query, figure_kind=kind),
+                    links({}, figure_kind=kind),
                 )
                 for kind, label in KeyFigure.Kind.choices
             ],
@@ -101,8 +102,8 @@ class CaseOverviewView(TemplateView):
 
     def figure_sort_links(self):
         """Each sortable column's link: its descending order first, then the other way."""
-        browse, query = self.browse, self.query
-        links = {}
+        links, query = overview.SelectionLinks(self.browse, self.query), self.query
+        sorts = {}
         for column in ("value", "date", "case"):
             current = query.figure_sort.lstrip("-") == column
             if column == "case":
@@ -111,15 +112,15 @@ class CaseOverviewView(TemplateView):
                 sort = column
             else:
                 sort = f"-{column}"
-            links[column] = {
-                "query": overview.with_selection(browse, browse.selected, query, figure_sort=sort),
+            sorts[column] = {
+                "query": links({}, figure_sort=sort),
                 "aria_sort": (
                     ("descending" if query.figure_sort.startswith("-") else "ascending")
                     if current
                     else None
                 ),
             }
-        return links
+        return sorts
 
     # JSON and CSV ------------------------------------------------------------------------------
 
