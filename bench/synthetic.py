@@ -616,6 +616,7 @@ class _CaseBuilder:
                 approach=case.approach,
                 type_2025=case.type_2025,
                 hub_type_2019=case.hub_type_2019,
+                start_year=case.start_year,
                 theme_keys=theme_keys,
                 places=[PlaceData.of(p.place, p.municipality, p.prefecture) for p in places],
                 populations=[

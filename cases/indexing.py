@@ -72,6 +72,7 @@ class IndexData:
     approach: str = ""
     type_2025: str = ""
     hub_type_2019: str = ""
+    start_year: int | None = None
     theme_keys: list = field(default_factory=list)
     places: list = field(default_factory=list)  # PlaceData
     # People stated by the population figures of the case's municipality places.
@@ -137,7 +138,13 @@ def _by_case(queryset, model):
 def load(case_ids):
     """Return {case id: IndexData} for the given cases (eight queries, whatever their number)."""
     cases = Case.objects.filter(pk__in=case_ids).only(
-        "title", "summary", "description", "approach", "type_2025", "hub_type_2019"
+        "title",
+        "summary",
+        "description",
+        "approach",
+        "type_2025",
+        "hub_type_2019",
+        "start_year",
     )
     data = {
         case.pk: IndexData(
@@ -147,6 +154,7 @@ def load(case_ids):
             approach=case.approach,
             type_2025=case.type_2025,
             hub_type_2019=case.hub_type_2019,
+            start_year=case.start_year,
         )
         for case in cases
     }

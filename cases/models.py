@@ -431,6 +431,8 @@ def case_outline(case):
                 o_date=column(date or models.Value(""), text),
                 o_body=column(body, text),
                 o_source=column(models.F("source__short_title"), text),
+                # Which document, for the differences between documents (cases.differences).
+                o_source_key=column(models.F("source__key"), text),
                 o_section=column(models.F("section"), text),
                 o_position=column(models.F("position"), integer),
                 o_id=column(models.F("id"), integer),

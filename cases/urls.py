@@ -7,8 +7,9 @@ app_name = "cases"
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("cases/", views.CaseListView.as_view(), name="case_list"),
-    # Before the case pages: "feed" would otherwise be read as a case's slug.
+    # Before the case pages: "feed" and "overview" would otherwise be read as a case's slug.
     path("cases/feed/", feeds.CaseFeed(), name="feed"),
+    path("cases/overview/", views.CaseOverviewView.as_view(), name="case_overview"),
     path("cases/<slug:slug>/", views.CaseDetailView.as_view(), name="case_detail"),
     path(
         "cases/<slug:slug>/cite.<str:extension>",

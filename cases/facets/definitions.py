@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from ..models import (
+    MAX_YEAR,
+    MIN_YEAR,
     CaseType,
     Funding,
     HubType,
@@ -196,6 +198,35 @@ class ScopeFacet(Facet):
     def values(self, case):
         foreign = any(place.kind == Place.Kind.FOREIGN for place in case.places)
         return [Scope.FOREIGN if foreign else Scope.DOMESTIC]
+
+
+def decade_of(year):
+    """A start year's decade as a facet value: 2016 -> "2010s"."""
+    return f"{year // 10 * 10}s"
+
+
+class StartDecadeFacet(Facet):
+    """The decade the case began, as its start year (a dated milestone) gives it."""
+
+    param = "started"
+    label = _("開始の年代")
+    choices = tuple(
+        (decade_of(year), f"{year}年代") for year in range(MIN_YEAR // 10 * 10, MAX_YEAR + 1, 10)
+    )
+
+    def values(self, case):
+        return [decade_of(case.start_year)] if case.start_year else []
+
+
+class SeveralSourcesFacet(Facet):
+    """Cases that more than one document describes: their pages say what changed between them."""
+
+    param = "in_several_sources"
+    label = _("掲載資料の数")
+    choices = (("1", _("複数の資料に掲載")),)
+
+    def values(self, case):
+        return ["1"] if len({key for key, _year in case.sources}) > 1 else []
 
 
 FACETS = tuple(_registered)

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from .definitions import FACETS
 
 
@@ -32,3 +34,26 @@ def build_facets(counts, selected, labels):
                 )
         result.append({"param": facet.param, "label": str(facet.label), "options": options})
     return result
+
+
+def active_filters(browse, facets):
+    """The chosen values and the search, each with the query string that removes it."""
+    active = [
+        {
+            "facet": facet["label"],
+            "label": option["label"],
+            "remove": browse.querydict(remove=(facet["param"], option["value"])).urlencode(),
+        }
+        for facet in facets
+        for option in facet["options"]
+        if option["selected"]
+    ]
+    if browse.query:
+        active.append(
+            {
+                "facet": _("キーワード"),
+                "label": browse.query,
+                "remove": browse.querydict(remove=("q", browse.query)).urlencode(),
+            }
+        )
+    return active

@@ -5,6 +5,7 @@ from .compare import CaseCompareView
 from .detail import CaseDetailView
 from .home import HomeView
 from .organization import OrganizationDetailView, OrganizationListView
+from .overview import CaseOverviewView
 from .pages import CaseCitationView, TermsView, catalog_jsonld, robots_txt
 from .places import (
     MunicipalityAutocompleteView,
@@ -18,6 +19,7 @@ __all__ = [
     "CaseCompareView",
     "CaseDetailView",
     "CaseListView",
+    "CaseOverviewView",
     "HomeView",
     "MunicipalityAutocompleteView",
     "OrganizationDetailView",

@@ -8,6 +8,7 @@ from django.views.generic import ListView
 from .. import citations, exports, feeds, metadata
 from ..browse import SORTS, BrowseQuery
 from ..facets import POPULATION_BANDS, FacetCounts, build_facets
+from ..facets.display import active_filters
 from ..facets.index import current_index
 from ..models import Case
 from ..suggest import close_matches
@@ -139,27 +140,7 @@ class CaseListView(ListView):
         return self.request.build_absolute_uri(path)
 
     def active_filters(self, facets):
-        """The chosen values and the search, each with the query string that removes it."""
-        browse = self.browse
-        active = [
-            {
-                "facet": facet["label"],
-                "label": option["label"],
-                "remove": browse.querydict(remove=(facet["param"], option["value"])).urlencode(),
-            }
-            for facet in facets
-            for option in facet["options"]
-            if option["selected"]
-        ]
-        if browse.query:
-            active.append(
-                {
-                    "facet": _("キーワード"),
-                    "label": browse.query,
-                    "remove": browse.querydict(remove=("q", browse.query)).urlencode(),
-                }
-            )
-        return active
+        return active_filters(self.browse, facets)
 
     def get_template_names(self):
         # htmx asks again with HX-History-Restore-Request when Back misses its history cache;

@@ -5,6 +5,7 @@ from django.views.generic import DetailView
 
 from .. import exports
 from ..cache import cache_get, cache_set
+from ..differences import case_differences
 from ..facets.index import current_index
 from ..models import (
     DETAIL_RELATIONS,
@@ -68,6 +69,7 @@ class CaseDetailView(DetailView):
         actors = list(case.actors.all()) if case.has_actors else []
         context["actor_count"] = len(actors)
         context["actor_groups"] = self.actors_by_role(actors)
+        context["differences"] = case_differences(case)
         return context
 
     # A role group with more rows than this starts folded.

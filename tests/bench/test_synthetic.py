@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 from collections import Counter
 
 import pytest
@@ -175,6 +176,7 @@ def test_bench_measures_every_scenario(tmp_path):
         "detail_uncached",
         "json_2_facets",
         "feed_2_facets",
+        "overview_2_facets",
         "admin_changelist_2_facets",
     }
     after_save = result["scenarios"].pop("browse_after_save")
@@ -200,6 +202,7 @@ def test_bench_measures_every_scenario(tmp_path):
     assert result["scenarios"]["detail"]["queries"] == 1
     assert result["scenarios"]["detail_uncached"]["queries"] > 1
     assert "admin_changelist_2_facets" in out.getvalue()
+    assert re.search(r"overview_2_facets .* ≤100 (ok|MISS)", out.getvalue())
     if connection.vendor == "postgresql":
         assert "== admin_changelist_2_facets: slowest of" in out.getvalue()
         assert "Execution Time" in out.getvalue()

@@ -11,7 +11,7 @@ import csv
 import io
 import json
 import os
-from urllib.parse import parse_qsl, quote, unquote_to_bytes
+from urllib.parse import parse_qsl, quote, unquote_to_bytes, urlencode
 
 import bibtexparser
 import feedparser
@@ -330,3 +330,43 @@ def test_nul_in_an_organization_slug_is_refused(client):
 
 def test_nul_in_an_admin_filter_is_refused(editor_client):
     assert editor_client.get("/admin/cases/case/?status__exact=%00").status_code == 400
+
+
+OVERVIEW_KEYS = [
+    *FACET_PARAMS,
+    *OTHER_KEYS,
+    "row1",
+    "col1",
+    "row2",
+    "col2",
+    "figures",
+    "fsort",
+    "chart",
+]
+OVERVIEW_VALUES = [
+    *KNOWN_VALUES,
+    *FACET_PARAMS,
+    *("population", "area", "other", "value", "-date", "crosstab1", "crosstab2", "figures"),
+    "csv",
+]
+overview_query_strings = st.lists(
+    st.tuples(
+        st.one_of(st.sampled_from(OVERVIEW_KEYS), st.text(max_size=20)),
+        st.one_of(st.sampled_from(OVERVIEW_VALUES), st.sampled_from(HOSTILE), st.text(max_size=50)),
+    ),
+    max_size=12,
+).map(lambda pairs: urlencode(pairs, encoding="utf-8", errors="surrogatepass"))
+
+
+@fuzz(400)
+@given(query=overview_query_strings)
+def test_overview(client, query):
+    response = client.get(f"/cases/overview/?{query}")
+    if refused(query):
+        assert response.status_code == 400, query
+        return
+    assert_escaped(response, query)
+    if response["Content-Type"].startswith("application/json"):
+        # The overview counts the selection the browse page shows for the same query.
+        browse = client.get(f"/cases/?{query}&format=json")
+        assert response.json()["count"] == oracles.read_browse(browse.json()).count, query

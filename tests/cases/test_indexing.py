@@ -54,6 +54,8 @@ def test_derive_from_plain_data():
             ("source", "2022-slides"),
             ("source", "2025-report"),
             ("scope", "foreign"),
+            # Two documents describe it.
+            ("in_several_sources", "1"),
         ]
     )
 
@@ -72,7 +74,7 @@ def test_every_facet_class_is_registered_once():
 
 def test_the_readme_lists_every_facet_parameter():
     table = README.read_text(encoding="utf-8").split("## Browsing, search", 1)[1]
-    documented = set(re.findall(r"^\| `([a-z]+)` \|", table, flags=re.MULTILINE))
+    documented = set(re.findall(r"^\| `([a-z_]+)` \|", table, flags=re.MULTILINE))
     assert {facet.param for facet in FACETS} <= documented
     assert documented - {facet.param for facet in FACETS} == {"q", "sort", "page", "format"}
 

@@ -43,6 +43,8 @@ SEARCH_5CHAR = "まちづくり"
 # admin's own changelist with the same two filters.
 BROWSE_TARGET_MS = 50
 DETAIL_TARGET_MS = 15
+# The overview draws a chart per facet and two cross-tabulations, all counted from the index.
+OVERVIEW_TARGET_MS = 100
 ADMIN_RATIO_TARGET = 3
 # An editor saves a case: the browse requests after it may cost at most this many times the
 # browse median (each process applies the change to its index instead of rebuilding it).
@@ -243,6 +245,7 @@ class Command(BaseCommand):
             "json_2_facets": f"{browse}?{urlencode([*TWO_FACETS, ('format', 'json')])}",
             # The same selection's Atom feed: it must cost no more than its browse page.
             "feed_2_facets": f"{reverse('cases:feed')}?{urlencode(TWO_FACETS)}",
+            "overview_2_facets": f"{reverse('cases:case_overview')}?{urlencode(TWO_FACETS)}",
             "admin_changelist_2_facets": (
                 f"{reverse('admin:cases_case_changelist')}?"
                 f"{urlencode([('_facets', 'True'), *admin_filters])}"
@@ -359,6 +362,8 @@ class Command(BaseCommand):
     def target(name):
         if name.startswith("detail"):
             return DETAIL_TARGET_MS
+        if name.startswith("overview"):
+            return OVERVIEW_TARGET_MS
         return None if name.startswith("admin_") else BROWSE_TARGET_MS
 
     def explain_misses(self, scenarios, results):
