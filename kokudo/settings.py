@@ -61,6 +61,8 @@ if DEBUG or env_bool("KOKUDO_BENCH"):
     INSTALLED_APPS += ["bench"]
 
 MIDDLEWARE = [
+    # First: on the way out it sees every cookie and status the others set (kokudo.middleware).
+    "kokudo.middleware.SharedCacheGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
