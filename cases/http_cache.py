@@ -5,7 +5,8 @@ catalogue content and what the URL asks for, so while the catalogue keeps its ve
 (CatalogueVersion) the response is the same for every anonymous reader. It is rendered once per
 version and kept in the shared cache, keyed by the version, the URL's canonical form
 (BrowseQuery.querydict() for the browse page), the variant (page, fragment, JSON) and the site's
-own address (the pages hold absolute URLs). A reader whose browser already holds it gets 304.
+own address (the pages hold absolute URLs); each process keeps the ones it serves most in its
+own memory too (the "responses" cache). A reader whose browser already holds it gets 304.
 
 Over HTTP such a response is `public` with a short max-age and stale-while-revalidate, so that a
 caching proxy in front (deploy/nginx.conf) or a CDN can hold it; its ETag is the same digest
@@ -16,6 +17,8 @@ pages and any response that sets a cookie (kokudo.middleware.SharedCacheGuardMid
 
 import hashlib
 
+from django.conf import settings
+from django.core.cache import caches
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 
@@ -29,6 +32,12 @@ STALE_WHILE_REVALIDATE = 300
 # Seconds the shared cache keeps a rendered response. Keys carry the catalogue version, so an
 # entry never goes stale; this only lets past versions' entries go.
 SERVER_TIMEOUT = 60 * 60 * 24
+LOCAL = "responses"
+
+
+def local_cache():
+    """This process's copy, if configured (settings without it, as the bench's uncached runs)."""
+    return caches[LOCAL] if LOCAL in settings.CACHES else None
 
 
 def mark_public(response, etag):
@@ -66,9 +75,14 @@ class SharedResponse:
         conditional = get_conditional_response(self.request, etag=self.etag)
         if conditional is not None and conditional.status_code == 304:
             return mark_public(conditional, self.etag)
-        entry = cache_get(self.key)
+        local = local_cache()
+        entry = local.get(self.key) if local else None
         if entry is None:
-            return None
+            entry = cache_get(self.key)
+            if entry is None:
+                return None
+            if local:
+                local.set(self.key, entry, SERVER_TIMEOUT)
         content, content_type = entry
         return mark_public(HttpResponse(content, content_type=content_type), self.etag)
 
@@ -77,6 +91,9 @@ class SharedResponse:
         if hasattr(response, "render"):
             response.render()
         if response.status_code == 200:
-            cache_set(self.key, (response.content, response["Content-Type"]), SERVER_TIMEOUT)
+            entry = (response.content, response["Content-Type"])
+            if local := local_cache():
+                local.set(self.key, entry, SERVER_TIMEOUT)
+            cache_set(self.key, entry, SERVER_TIMEOUT)
             mark_public(response, self.etag)
         return response

@@ -1,7 +1,7 @@
 import io
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.management import call_command
 from multidb.pinning import use_primary_db
 
@@ -23,4 +23,5 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Start every test with an empty cache: pages cached by one test must not serve another."""
-    cache.clear()
+    for cache in caches.all(initialized_only=False):
+        cache.clear()
