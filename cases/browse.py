@@ -98,6 +98,21 @@ class BrowseQuery:
         return self.sort or ("relevance" if self.query else "title")
 
     @property
+    def canonical(self):
+        """Whether querydict(), page and format say all the URL asked: nothing set aside.
+
+        A page number written differently ("01") is not canonical either: notices quote it.
+        """
+        return not (
+            self.ignored
+            or self.query_truncated
+            or self.ignored_sort
+            or self.ignored_format
+            or self.page is None
+            or self.page_raw != str(self.page)
+        )
+
+    @property
     def page_to_show(self):
         """The number to hand to Paginator.get_page(), which serves the last page past the end."""
         return max(self.page or 1, 1)

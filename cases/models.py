@@ -2,11 +2,12 @@
 
 import hashlib
 import json
+import time
 import uuid
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models, router, transaction
 from django.db.models import Q
 from django.db.models.functions import Cast
 from django.urls import reverse
@@ -643,15 +644,38 @@ class CatalogueVersion(models.Model):
 
     token = models.CharField(max_length=32)
 
+    # Every public page reads the token, and at many readers a second the query was a large
+    # part of a cached page's cost: a process reads it at most once in this many seconds. An
+    # edit reaches the other processes that much later (the pages' own max-age is 60 s); the
+    # process that made it forgets the token on commit. Only outside a transaction: a token
+    # read inside one may yet be rolled back.
+    REUSE_SECONDS = 1.0
+    _reused = (None, 0.0)  # (token, until): replaced whole, so threads never see half of it
+
     def __str__(self):
         return self.token
 
     @classmethod
     def current(cls):
+        reusable = not cls.inside_transaction()
+        reused_token, until = cls._reused
+        if reusable and time.monotonic() < until:
+            return reused_token
         token = cls.objects.filter(pk=1).values_list("token", flat=True).first()
         if token is None:
             token = cls.objects.get_or_create(pk=1, defaults={"token": uuid.uuid4().hex})[0].token
+        if reusable:
+            cls._reused = (token, time.monotonic() + cls.REUSE_SECONDS)
         return token
+
+    @classmethod
+    def inside_transaction(cls):
+        return transaction.get_connection(router.db_for_read(cls)).in_atomic_block
+
+    @classmethod
+    def forget(cls):
+        """Read the token afresh next time (this process changed it)."""
+        cls._reused = (None, 0.0)
 
     @classmethod
     def bump(cls, case_ids=None):
@@ -679,6 +703,8 @@ class CatalogueVersion(models.Model):
                 full = IndexChange.objects.create(case_pk=None, parent=parent)
                 # Every process that had not read these must rebuild anyway.
                 IndexChange.objects.filter(pk__lt=full.pk).delete()
+            transaction.on_commit(cls.forget)
+        cls.forget()  # also now: a reader in this transaction must not get the old token
 
 
 class IndexChange(models.Model):

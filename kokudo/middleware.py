@@ -9,6 +9,8 @@ from django.db import InterfaceError, OperationalError
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_cache_control
 
+from cases.http_cache import mark_private
+
 logger = logging.getLogger(__name__)
 
 # C0 control characters other than tab, LF and CR. No URL of the site contains them, and NUL in
@@ -82,6 +84,36 @@ class AdminNoStoreMiddleware:
         if request.path_info.startswith("/admin/"):
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+class SharedCacheGuardMiddleware:
+    """Keep shared caches (a proxy, a CDN) to the public pages anonymous readers share.
+
+    Views mark such pages public (cases.http_cache). Whatever a view said, a response that sets
+    a cookie (a session, the CSRF token, the replica router's pin), an error page, or a public
+    page about to go to someone signed in is made `private, no-store` here. First in MIDDLEWARE,
+    so that it sees the cookies every other middleware sets on the way out.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.cookies
+            or response.status_code >= 400
+            or self.public_to_staff(request, response)
+        ):
+            mark_private(response)
+        return response
+
+    @staticmethod
+    def public_to_staff(request, response):
+        if "public" not in response.get("Cache-Control", ""):
+            return False
+        user = getattr(request, "user", None)  # absent for what whitenoise serves
+        return user is not None and user.is_authenticated
 
 
 def database_unavailable_response(request):

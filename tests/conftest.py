@@ -3,7 +3,7 @@ import os
 import secrets
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.management import call_command
 from multidb.pinning import use_primary_db
 
@@ -63,7 +63,8 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Start every test with an empty cache: pages cached by one test must not serve another."""
-    cache.clear()
+    for each in caches.all(initialized_only=False):
+        each.clear()
 
 
 @pytest.hookimpl(tryfirst=True)

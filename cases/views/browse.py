@@ -10,7 +10,8 @@ from ..browse import SORTS, BrowseQuery
 from ..facets import POPULATION_BANDS, FacetCounts, build_facets
 from ..facets.display import active_filters
 from ..facets.index import current_index
-from ..models import Case
+from ..http_cache import SharedResponse, mark_private
+from ..models import Case, CatalogueVersion
 from ..suggest import close_matches
 from .pages import selection_citations
 
@@ -22,12 +23,13 @@ class CaseListView(ListView):
     paginate_by = PAGE_SIZE
 
     def get(self, request, *args, **kwargs):
-        index = current_index()
+        version = CatalogueVersion.current()
+        index = current_index(version)
         # Theme, prefecture and source labels change with the catalogue, so the index keeps them.
         self.labels = index.labels
         self.browse = browse = BrowseQuery.parse(request.GET, self.labels)
-        self.results, self.counts = index.select(browse.selected, browse.query, browse.sort_key)
         if browse.format in ("csv", "figures.csv"):
+            self.select(index)
             return exports.csv_response(
                 request,
                 self.results,
@@ -38,7 +40,33 @@ class CaseListView(ListView):
                 table="figures" if browse.format == "figures.csv" else "cases",
             )
         if browse.format in citations.FORMATS:
+            self.select(index)
             return selection_citations(request, self.results, browse.format)
+        if request.user.is_authenticated:
+            # Staff may see what visitors do not (every CSV row): never shared, never stored.
+            return mark_private(self.render_page(index, request, *args, **kwargs))
+        if not browse.canonical:
+            # Set-aside values make notices; such URLs are not worth a cache entry each.
+            return self.render_page(index, request, *args, **kwargs)
+        shared = SharedResponse(
+            request,
+            "browse",
+            version,
+            browse.format or ("fragment" if self.is_fragment() else "page"),
+            browse.querydict().urlencode(),
+            browse.page_raw,
+        )
+        response = shared.cached()
+        if response is None:
+            response = shared.store(self.render_page(index, request, *args, **kwargs))
+        return self.vary(response)
+
+    def select(self, index):
+        browse = self.browse
+        self.results, self.counts = index.select(browse.selected, browse.query, browse.sort_key)
+
+    def render_page(self, index, request, *args, **kwargs):
+        self.select(index)
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
@@ -142,13 +170,20 @@ class CaseListView(ListView):
     def active_filters(self, facets):
         return active_filters(self.browse, facets)
 
-    def get_template_names(self):
+    def is_fragment(self):
         # htmx asks again with HX-History-Restore-Request when Back misses its history cache;
         # it then swaps in the whole body, so it needs the whole page, not the fragment.
         htmx = self.request.htmx
-        if htmx and not htmx.history_restore_request:
-            return ["cases/_browse.html"]
-        return ["cases/case_list.html"]
+        return bool(htmx and not htmx.history_restore_request)
+
+    def get_template_names(self):
+        return ["cases/_browse.html" if self.is_fragment() else "cases/case_list.html"]
+
+    @staticmethod
+    def vary(response):
+        # A proxy keeps the page and its fragment apart by these two request headers.
+        patch_vary_headers(response, ["HX-Request", "HX-History-Restore-Request"])
+        return response
 
     def render_to_response(self, context, **response_kwargs):
         if self.browse.format == "json":
@@ -163,6 +198,4 @@ class CaseListView(ListView):
                 context["csv_row_limit"],
             )
             return JsonResponse(document, json_dumps_params={"ensure_ascii": False})
-        response = super().render_to_response(context, **response_kwargs)
-        patch_vary_headers(response, ["HX-Request"])
-        return response
+        return self.vary(super().render_to_response(context, **response_kwargs))

@@ -1,12 +1,12 @@
 from django.db.models import prefetch_related_objects
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView
 
 from .. import exports
-from ..cache import cache_get, cache_set
 from ..differences import case_differences
 from ..facets.index import current_index
+from ..http_cache import SharedResponse, mark_private
 from ..models import (
     DETAIL_RELATIONS,
     OUTLINE_RELATIONS,
@@ -24,8 +24,7 @@ class CaseDetailView(DetailView):
     queryset = Case.objects.published().with_row_flags()
     # The page shows nothing but catalogue content, and every change to that content gives the
     # catalogue a new version (CatalogueVersion), so a page cached under a version never goes
-    # stale; entries of past versions simply expire.
-    cache_timeout = 60 * 60 * 24
+    # stale (cases.http_cache).
 
     def get(self, request, *args, **kwargs):
         slug = kwargs["slug"]
@@ -37,13 +36,10 @@ class CaseDetailView(DetailView):
             return JsonResponse(
                 exports.case_document(case, request), json_dumps_params={"ensure_ascii": False}
             )
-        key = f"case-detail:{self.catalogue_version}:{slug}"
-        content = cache_get(key)
-        if content is None:
-            response = super().get(request, *args, **kwargs).render()
-            cache_set(key, response.content, self.cache_timeout)
-            return response
-        return HttpResponse(content)
+        if request.user.is_authenticated:
+            return mark_private(super().get(request, *args, **kwargs))
+        shared = SharedResponse(request, "case", self.catalogue_version, slug)
+        return shared.cached() or shared.store(super().get(request, *args, **kwargs))
 
     def get_object(self, queryset=None):
         case = super().get_object(queryset)

@@ -163,6 +163,7 @@ def test_bench_measures_every_scenario(tmp_path):
     assert result["database"] == connection.vendor
     assert set(result["scenarios"]) == {
         "browse_all",
+        "browse_cached",
         "browse_2_facets",
         "browse_after_save",
         "browse_4_facets",
