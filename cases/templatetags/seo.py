@@ -13,8 +13,9 @@ def canonical_url(context):
     (browse and comparison pages), else the address without its query string."""
     if context.get("canonical_url"):
         return context["canonical_url"]
-    request = context["request"]
-    return request.build_absolute_uri(request.path)
+    # The 500 page renders without a request (django.views.defaults.server_error): no address.
+    request = context.get("request")
+    return request.build_absolute_uri(request.path) if request else ""
 
 
 @register.simple_tag
