@@ -1183,10 +1183,10 @@ class CommonFactor(models.Model):
     def __str__(self):
         return f"{self.marker}{self.name}"
 
+    def get_absolute_url(self):
+        return reverse("cases:common_factors") + f"#factor-{self.number}"
+
     @property
     def marker(self):
         """The number as the report prints it: ①, ②, …"""
         return chr(0x2460 + self.number - 1)
-
-    def get_absolute_url(self):
-        return reverse("cases:common_factors") + f"#factor-{self.number}"
