@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count
+from django.http import Http404
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -29,6 +30,21 @@ admin.site.site_title = _("国土事例カタログ")
 admin.site.index_title = _("カタログの編集")
 
 
+class HistoryAdmin(SimpleHistoryAdmin):
+    """simple-history's admin, answering 404 to a history URL whose ids are not numbers.
+
+    Its version view hands both ids to the database as they come, which raises ValueError (500)
+    for /admin/cases/case/1/history/abc/.
+    """
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if not (object_id.isascii() and object_id.isdigit()):
+            raise Http404
+        if not (version_id.isascii() and version_id.isdigit()):
+            raise Http404
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 # Reference data ------------------------------------------------------------------------------
 
 
@@ -48,7 +64,7 @@ class MunicipalityAdmin(admin.ModelAdmin):
 
 
 @admin.register(SourceDocument)
-class SourceDocumentAdmin(SimpleHistoryAdmin):
+class SourceDocumentAdmin(HistoryAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["short_title", "issuer", "published_label", "year", "case_count"]
     search_fields = ["title", "short_title", "issuer"]
@@ -66,7 +82,7 @@ class SourceDocumentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Theme)
-class ThemeAdmin(SimpleHistoryAdmin):
+class ThemeAdmin(HistoryAdmin):
     list_display = ["name", "short_name", "origin", "position", "case_count"]
     list_filter = ["origin"]
     list_editable = ["position"]
@@ -82,7 +98,7 @@ class ThemeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(SimpleHistoryAdmin):
+class OrganizationAdmin(HistoryAdmin):
     list_display = ["name", "kind", "alias_list", "case_count"]
     list_filter = ["kind"]
     search_fields = ["name", "aliases", "normalized_name"]
@@ -101,15 +117,6 @@ class OrganizationAdmin(SimpleHistoryAdmin):
     @admin.display(description=_("事例数"), ordering="case_count")
     def case_count(self, obj):
         return obj.case_count
-
-    # Cases index their organisations' names and aliases for search, and their kinds as a facet.
-    INDEXED_FIELDS = {"name", "aliases", "kind"}
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and self.INDEXED_FIELDS & set(form.changed_data):
-            for case in Case.objects.filter(actors__organization=obj).distinct():
-                case.refresh_index()
 
 
 # Cases ---------------------------------------------------------------------------------------
@@ -195,7 +202,7 @@ class CasePointInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(SimpleHistoryAdmin):
+class CaseAdmin(HistoryAdmin):
     list_display = ["title", "status", "type_2025", "hub_type_2019", "source_list", "view_link"]
     list_display_links = ["title"]
     list_filter = [
@@ -266,6 +273,17 @@ class CaseAdmin(SimpleHistoryAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         form.instance.refresh_index()
+
+    # simple-history restores the case's own fields only: its revert saves through save_model
+    # and the form's themes (as they are now), never save_related. The page says so
+    # (templates/admin/cases/case/object_history_form.html), and the index is refreshed here.
+    object_history_form_template = "admin/cases/case/object_history_form.html"
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        response = super().history_form_view(request, object_id, version_id, extra_context)
+        if request.method == "POST" and response.status_code == 302:
+            Case.objects.get(pk=object_id).refresh_index()
+        return response
 
     @admin.action(description=_("選択した事例を公開する"), permissions=["change"])
     def publish(self, request, queryset):

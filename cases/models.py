@@ -1,5 +1,7 @@
 """The catalogue's domain: case studies, the documents they come from, and what they involve."""
 
+import hashlib
+import json
 import uuid
 from decimal import Decimal, InvalidOperation
 
@@ -10,6 +12,7 @@ from django.db import connections, models
 from django.db.models import Q
 from django.db.models.functions import Cast
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -569,9 +572,24 @@ class Case(models.Model):
 
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+    # When the case was published or last changed in a way its page shows: the feed's order
+    # and each entry's <updated>. updated_at moves on every save, even one that changes nothing
+    # a reader sees (a re-load of the fixtures); this moves only when content_digest does.
+    content_changed_at = models.DateTimeField(
+        _("公開内容の更新日時"), null=True, editable=False, db_index=True
+    )
+    # A hash of the case's record as its fixture file holds it (see refresh_index()).
+    content_digest = models.CharField(max_length=64, editable=False, blank=True)
 
     history = HistoricalRecords(
-        excluded_fields=["search_text", "search_title", "population", "latest_source_year"]
+        excluded_fields=[
+            "search_text",
+            "search_title",
+            "population",
+            "latest_source_year",
+            "content_changed_at",
+            "content_digest",
+        ]
     )
 
     objects = CaseQuerySet.as_manager()
@@ -607,6 +625,17 @@ class Case(models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        # Publishing (first time or again) is a change readers see, whatever the rows hold.
+        if self.status == self.Status.PUBLISHED and (
+            getattr(self, "_loaded_status", None) != self.status or self.content_changed_at is None
+        ):
+            self.content_changed_at = timezone.now()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "content_changed_at"}
+        super().save(*args, **kwargs)
+        self._loaded_status = self.status
+
     def get_absolute_url(self):
         return reverse("cases:case_detail", kwargs={"slug": self.slug})
 
@@ -625,6 +654,23 @@ class Case(models.Model):
                     )
                 }
             )
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        if "status" in field_names:
+            instance._loaded_status = instance.status
+        return instance
+
+    def reader_digest(self):
+        """Hash what the case's page shows: its record as the fixture file holds it."""
+        from .fixtures import case_record  # the fixture pipeline imports this module
+
+        record = case_record(self)
+        # Publishing is dated by save(); the digest follows only what a published page shows.
+        record.pop("status")
+        record = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(record.encode()).hexdigest()
 
     def refresh_index(self):
         """Recompute the search text, facet memberships and sort keys from the case's rows."""
@@ -652,11 +698,23 @@ class Case(models.Model):
         self.latest_source_year = self.citations.aggregate(latest=models.Max("source__year"))[
             "latest"
         ]
+        digest = self.reader_digest()
+        # The first digest is a baseline (cases from before the field, filled by migration
+        # 0009): only a later difference is a change readers see.
+        if (
+            self.content_digest
+            and digest != self.content_digest
+            and self.status == self.Status.PUBLISHED
+        ):
+            self.content_changed_at = timezone.now()
+        self.content_digest = digest
         type(self).objects.filter(pk=self.pk).update(
             search_text=self.search_text,
             search_title=self.search_title,
             population=self.population,
             latest_source_year=self.latest_source_year,
+            content_digest=self.content_digest,
+            content_changed_at=self.content_changed_at,
         )
         CaseFacet.objects.filter(case=self).delete()
         CaseFacet.objects.bulk_create(

@@ -5,6 +5,7 @@ from .compare import CaseCompareView
 from .detail import CaseDetailView
 from .home import HomeView
 from .organization import OrganizationDetailView
+from .pages import CaseCitationView, TermsView, catalog_jsonld, robots_txt
 from .places import (
     MunicipalityAutocompleteView,
     PlaceDetailView,
@@ -13,6 +14,7 @@ from .places import (
 )
 
 __all__ = [
+    "CaseCitationView",
     "CaseCompareView",
     "CaseDetailView",
     "CaseListView",
@@ -22,4 +24,7 @@ __all__ = [
     "PlaceDetailView",
     "PlaceGeoJSONView",
     "PlaceListView",
+    "TermsView",
+    "catalog_jsonld",
+    "robots_txt",
 ]

@@ -18,7 +18,7 @@ def printed_values(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0008_actor_role_founding_officers_qualifier_maximum'),
+        ('cases', '0009_case_content_changed_at'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
