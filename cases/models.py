@@ -385,7 +385,13 @@ class CaseQuerySet(models.QuerySet):
                     )
                 )
                 for name in DETAIL_RELATIONS
-            }
+            },
+            has_common_factors=models.Exists(
+                CommonFactor.cases.through.objects.filter(case=models.OuterRef("pk"))
+            ),
+            has_reference_cases=models.Exists(
+                Case.objects.published().filter(reference_of=models.OuterRef("pk"))
+            ),
         )
 
     def get_by_natural_key(self, slug):

@@ -1,4 +1,4 @@
-from django.db.models import prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView
@@ -11,6 +11,7 @@ from ..models import (
     OUTLINE_RELATIONS,
     Case,
     CatalogueVersion,
+    CommonFactor,
     case_outline,
     detail_prefetch,
 )
@@ -19,7 +20,7 @@ from ..related import related_cases
 
 class CaseDetailView(DetailView):
     # Built once: cloning it per request is cheaper than building its nine subqueries anew.
-    queryset = Case.objects.published().with_row_flags()
+    queryset = Case.objects.published().with_row_flags().select_related("reference_of")
     # The page shows nothing but catalogue content, and every change to that content gives the
     # catalogue a new version (CatalogueVersion), so a page cached under a version never goes
     # stale; entries of past versions simply expire.
@@ -51,6 +52,18 @@ class CaseDetailView(DetailView):
             for name in DETAIL_RELATIONS
             if getattr(case, f"has_{name}") and name not in OUTLINE_RELATIONS
         ]
+        if case.has_common_factors:
+            lookups.append(
+                Prefetch("common_factors", queryset=CommonFactor.objects.select_related("source"))
+            )
+        if case.has_reference_cases:
+            lookups.append(
+                Prefetch(
+                    "reference_cases",
+                    queryset=Case.objects.published().order_by("reference_label"),
+                    to_attr="published_reference_cases",
+                )
+            )
         prefetch_related_objects([case], *lookups)
         if any(getattr(case, f"has_{name}") for name in OUTLINE_RELATIONS):
             case.outline = case_outline(case)
