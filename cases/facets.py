@@ -10,8 +10,10 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
+    Case,
     CaseFacet,
     CaseType,
+    CommonFactor,
     Funding,
     HubType,
     Infrastructure,
@@ -62,6 +64,7 @@ class Facet:
 
 
 FACETS = (
+    Facet("kind", _("種別"), tuple(Case.Kind.choices)),
     Facet("type", _("類型（2025年報告書）"), tuple(CaseType.choices)),
     Facet("hub", _("拠点の類型（2019年）"), tuple(HubType.choices)),
     Facet("theme", _("テーマ")),
@@ -73,23 +76,30 @@ FACETS = (
     Facet("infra", _("基盤・施設の種別"), tuple(Infrastructure.Kind.choices)),
     Facet("source", _("出典資料")),
     Facet("scope", _("国内・海外"), Scope.CHOICES),
+    Facet("factor", _("報告書が導いた共通項（2025年）")),
 )
 FACETS_BY_PARAM = {facet.param: facet for facet in FACETS}
 
 
 def dynamic_labels():
-    """Load the options of the facets whose values live in tables (3 queries)."""
+    """Load the options of the facets whose values live in tables (4 queries)."""
     return {
         "theme": [(t.key, t.short_name or t.name) for t in Theme.objects.all()],
         "pref": [(p.code, p.name) for p in Prefecture.objects.all()],
         "source": [(s.key, s.short_title) for s in SourceDocument.objects.all()],
+        "factor": [(str(f.number), str(f)) for f in CommonFactor.objects.all()],
     }
 
 
 def facet_values_for(case):
     """Yield every (facet, value) pair that case belongs to."""
+    yield ("kind", case.kind)
     if case.type_2025:
         yield ("type", case.type_2025)
+    elif case.reference_of_id and case.reference_of.type_2025:
+        # A 参考事例 the report prints under a classified case is found under that case's 類型,
+        # though the report's table of classified cases (type_2025) leaves it out.
+        yield ("type", case.reference_of.type_2025)
     if case.hub_type_2019:
         yield ("hub", case.hub_type_2019)
     for theme in case.themes.all():
@@ -119,6 +129,8 @@ def facet_values_for(case):
         yield ("infra", kind)
     for key in case.citations.values_list("source__key", flat=True):
         yield ("source", key)
+    for number in case.common_factors.values_list("number", flat=True):
+        yield ("factor", str(number))
 
 
 def _matches(facet, values, outer="pk"):

@@ -11,7 +11,9 @@ class CommonFactorListView(ListView):
     context_object_name = "factors"
     # Drafts never show, not even as a link.
     queryset = CommonFactor.objects.select_related("source").prefetch_related(
-        Prefetch("cases", queryset=Case.objects.published().only("slug", "title", "reference_label"))
+        Prefetch(
+            "cases", queryset=Case.objects.published().only("slug", "title", "reference_label")
+        )
     )
 
     def get_context_data(self, **kwargs):

@@ -1,8 +1,8 @@
 """The curated data's integrity, as the catalogue promises it to readers."""
 
 import unicodedata
-from decimal import Decimal
 from collections import Counter
+from decimal import Decimal
 
 import pytest
 
