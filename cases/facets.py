@@ -64,7 +64,6 @@ class Facet:
 
 
 FACETS = (
-    Facet("kind", _("種別"), tuple(Case.Kind.choices)),
     Facet("type", _("類型（2025年報告書）"), tuple(CaseType.choices)),
     Facet("hub", _("拠点の類型（2019年）"), tuple(HubType.choices)),
     Facet("theme", _("テーマ")),
@@ -76,6 +75,7 @@ FACETS = (
     Facet("infra", _("基盤・施設の種別"), tuple(Infrastructure.Kind.choices)),
     Facet("source", _("出典資料")),
     Facet("scope", _("国内・海外"), Scope.CHOICES),
+    Facet("kind", _("種別"), tuple(Case.Kind.choices)),
     Facet("factor", _("報告書が導いた共通項（2025年）")),
 )
 FACETS_BY_PARAM = {facet.param: facet for facet in FACETS}
