@@ -284,7 +284,24 @@ def check_start_year(case):
         )
 
 
-CHECKS = (check_figures, check_units, check_places, check_roles, check_start_year)
+def check_reference(case):
+    """A 参考事例 label names the case it is printed under (deleting that case leaves it)."""
+    if case.reference_label and case.reference_of_id is None:
+        yield Problem(
+            case.slug,
+            "reference",
+            f"「{case.reference_label}」とあるが、それを掲げる事例（reference_of）がない",
+        )
+
+
+CHECKS = (
+    check_figures,
+    check_units,
+    check_places,
+    check_roles,
+    check_start_year,
+    check_reference,
+)
 
 
 def audit(queryset=None):

@@ -552,9 +552,10 @@ class Case(models.Model):
     # A case a document prints as another's 参考事例 (003: ナスコンバレー under SUNDRED). Its own
     # type_2025 stays blank, as the report's table of classified cases has it; the 類型 facet
     # follows the link.
+    # SET_NULL: deleting the case leaves the label, which the audit then reports.
     reference_of = models.ForeignKey(
         "self",
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="reference_cases",
@@ -618,11 +619,10 @@ class Case(models.Model):
                 ),
             ),
             models.CheckConstraint(
-                condition=Q(reference_of__isnull=True, reference_label="")
-                | Q(reference_of__isnull=False) & ~Q(reference_label=""),
-                name="case_reference_label_with_link",
+                condition=Q(reference_of__isnull=True) | ~Q(reference_label=""),
+                name="case_reference_has_label",
                 violation_error_message=_(
-                    "参考事例の表記と、それを掲げる事例は両方入れるか、両方空にしてください。"
+                    "参考事例として掲げる事例を選んだら、参考事例の表記（例: 参考事例①）も入れてください。"
                 ),
             ),
         ]

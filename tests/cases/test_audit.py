@@ -203,3 +203,19 @@ def test_a_text_only_figure_has_no_value_and_a_lone_number_is_stored():
         text_only=True, value=Decimal("2"), qualifier="以上", as_printed="2/3以上"
     ) == ["text_only"]
     assert figure_problems(as_printed="1時間15分") == ["value"]
+
+
+@pytest.mark.django_db
+def test_a_reference_label_left_without_its_case_is_reported():
+    sundred = CaseFactory(slug="printed-under", editor_note=NO_PLACE_STATED)
+    case = CaseFactory(
+        slug="reference-case",
+        editor_note=NO_PLACE_STATED,
+        reference_of=sundred,
+        reference_label="参考事例①",
+    )
+    assert audit(Case.objects.filter(pk=case.pk)) == []
+    sundred.delete()
+    problems = audit(Case.objects.filter(pk=case.pk))
+    assert [p.check for p in problems] == ["reference"]
+    assert "参考事例①" in problems[0].message

@@ -163,7 +163,7 @@ def break_case(directory, slug, mutate):
         (lambda r: r.update(reference_of="no-such-case"), "case 'no-such-case' does not exist"),
         (
             lambda r: r.update(reference_of="sundred"),
-            "参考事例の表記と、それを掲げる事例は両方入れるか",
+            "参考事例の表記（例: 参考事例①）も入れてください",
         ),
         (lambda r: r.update(themes=[{"key": "x"}]), "'themes' must be a list of keys"),
         (lambda r: r.update(related="meets"), "'related' must be a list of keys"),
