@@ -621,9 +621,7 @@ class Case(models.Model):
             models.CheckConstraint(
                 condition=Q(reference_of__isnull=True) | ~Q(reference_label=""),
                 name="case_reference_has_label",
-                violation_error_message=_(
-                    "参考事例として掲げる事例を選んだら、参考事例の表記（例: 参考事例①）も入れてください。"
-                ),
+                violation_error_message=_("参考事例の表記（例: 参考事例①）も入れてください。"),
             ),
         ]
         indexes = [models.Index(fields=["status", "title"], name="case_status_title_idx")]

@@ -135,7 +135,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('reference_of__isnull', True), models.Q(('reference_label', ''), _negated=True), _connector='OR'), name='case_reference_has_label', violation_error_message='参考事例として掲げる事例を選んだら、参考事例の表記（例: 参考事例①）も入れてください。'),
+            constraint=models.CheckConstraint(condition=models.Q(('reference_of__isnull', True), models.Q(('reference_label', ''), _negated=True), _connector='OR'), name='case_reference_has_label', violation_error_message='参考事例の表記（例: 参考事例①）も入れてください。'),
         ),
         migrations.AddConstraint(
             model_name='keyfigure',
