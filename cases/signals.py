@@ -15,7 +15,7 @@ from .text import normalize_line_breaks
 
 # The models whose records the public pages show besides a case's own rows; those rows bump
 # the version through Case.refresh_index(), which the admin calls after saving them.
-SHOWN_ON_PUBLIC_PAGES = (Case, Theme, SourceDocument, Organization, Municipality)
+SHOWN_ON_PUBLIC_PAGES = (Theme, SourceDocument, Organization, Municipality)
 
 
 def catalogue_changed(sender, **kwargs):
@@ -24,9 +24,16 @@ def catalogue_changed(sender, **kwargs):
     CatalogueVersion.bump()
 
 
+def case_changed(sender, instance, **kwargs):
+    # Only this case: each process applies it to its facet index instead of rebuilding.
+    CatalogueVersion.bump(case_ids=[instance.pk])
+
+
 for model in SHOWN_ON_PUBLIC_PAGES:
     post_save.connect(catalogue_changed, sender=model, dispatch_uid=f"bump-{model.__name__}")
     post_delete.connect(catalogue_changed, sender=model, dispatch_uid=f"bump-{model.__name__}")
+post_save.connect(case_changed, sender=Case, dispatch_uid="bump-Case")
+post_delete.connect(case_changed, sender=Case, dispatch_uid="bump-Case")
 
 
 def normalize_text_fields(sender, instance, raw=False, **kwargs):

@@ -27,7 +27,7 @@ def when_ready(server):
     """
     from django.db import InterfaceError, OperationalError, connections
 
-    from cases.facet_index import current_index
+    from cases.facets.index import current_index
 
     try:
         current_index()

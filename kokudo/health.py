@@ -12,7 +12,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from cases.facet_index import current_index
+from cases.facets.index import current_index
 
 from .middleware import RETRY_AFTER_SECONDS
 

@@ -92,7 +92,7 @@ def test_reloading_the_fixtures_changes_no_date():
 
 
 def test_migration_dates_published_cases_by_their_last_recorded_change():
-    migration = importlib.import_module("cases.migrations.0008_case_content_changed_at")
+    migration = importlib.import_module("cases.migrations.0009_case_content_changed_at")
     case = Case.objects.get(slug="ina-city")
     last = case.history.order_by("-history_date").first().history_date
     Case.objects.filter(pk=case.pk).update(content_changed_at=None)

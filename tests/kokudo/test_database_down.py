@@ -14,7 +14,7 @@ import pytest
 from django.db import connections
 from django.db.backends.postgresql.base import DatabaseWrapper
 
-from cases import facet_index
+from cases.facets import index as facet_index
 
 PROJECT = Path(__file__).resolve().parents[2]
 

@@ -18,7 +18,7 @@ def printed_values(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0009_case_content_changed_at'),
+        ('cases', '0010_index_change'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
