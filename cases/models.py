@@ -365,9 +365,6 @@ class CaseQuerySet(models.QuerySet):
                 )
                 for name in DETAIL_RELATIONS
             },
-            has_common_factors=models.Exists(
-                CommonFactor.cases.through.objects.filter(case=models.OuterRef("pk"))
-            ),
             has_reference_cases=models.Exists(
                 Case.objects.published().filter(reference_of=models.OuterRef("pk"))
             ),
@@ -629,7 +626,8 @@ class Case(models.Model):
         # are defined; every caller of refresh_index() runs long after that.
         from .indexing import refresh
 
-        refresh(type(self).objects.filter(pk=self.pk))
+        # Its 参考事例 are found under its 類型 (cases.facets.TypeFacet): re-derive them too.
+        refresh(type(self).objects.filter(Q(pk=self.pk) | Q(reference_of=self)))
         self.refresh_from_db(fields=INDEXED_FIELDS)
         self.note_content_change()
 

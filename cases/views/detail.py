@@ -11,7 +11,6 @@ from ..models import (
     OUTLINE_RELATIONS,
     Case,
     CatalogueVersion,
-    CommonFactor,
     case_outline,
     detail_prefetch,
 )
@@ -52,10 +51,6 @@ class CaseDetailView(DetailView):
             for name in DETAIL_RELATIONS
             if getattr(case, f"has_{name}") and name not in OUTLINE_RELATIONS
         ]
-        if case.has_common_factors:
-            lookups.append(
-                Prefetch("common_factors", queryset=CommonFactor.objects.select_related("source"))
-            )
         if case.has_reference_cases:
             lookups.append(
                 Prefetch(
@@ -74,7 +69,9 @@ class CaseDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         case = self.object
-        context["similar_cases"] = related_cases(case, current_index(self.catalogue_version))
+        index = current_index(self.catalogue_version)
+        context["similar_cases"] = related_cases(case, index)
+        context["common_factors"] = index.options_of("factor", case.pk)
         context["sources"] = self.sources_with_statements(case)
         context["places"] = self.places_with_figures(case)
         return context

@@ -44,7 +44,7 @@ def test_a_case_page_shows_the_factors_of_its_group_and_says_how_they_relate(cli
     body = client.get(reverse("cases:case_detail", args=["kddi"])).content.decode()
     assert "この事例を含む事例群から報告書が導いた共通項" in body
     assert "①住民・地域コミュニティの積極的な参画" in body
-    assert "個々の事例には結びつけていない" in body
+    assert "個々の事例とは結びつけていません" in body
     other = client.get(reverse("cases:case_detail", args=["wajima-kabulet"])).content.decode()
     assert "報告書が導いた共通項" not in other
 
