@@ -7,7 +7,7 @@ REPLICA_URL ?= postgres://postgres@127.0.0.1:5433/postgres
 # Local runs and tests use the development settings; production sets SECRET_KEY itself.
 DEV_ENV := DEBUG=1
 
-.PHONY: install lock audit run serve test test-postgres test-replica replica lint format check load export bench loadtest clean
+.PHONY: install lock audit run serve test test-postgres test-replica replica lint format check load export bench loadtest clean mutate
 
 # Dependencies come from the lock files, every file checked against its hash; the project itself
 # is installed on top without its (already locked) dependencies.
@@ -38,12 +38,21 @@ run: install
 	$(DEV_ENV) $(PY) manage.py load_catalogue
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
-## Run the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set).
+## Run the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set), with branch
+## coverage of cases/ and kokudo/ (the lines and branches no test reaches are listed).
+COVERAGE := --cov=cases --cov=kokudo --cov-branch --cov-report=term-missing:skip-covered
 test: install
-	$(DEV_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+	$(DEV_ENV) $(PY) -m pytest $(COVERAGE) $(PYTEST_ARGS)
 
 test-postgres: install
-	DATABASE_URL=$(POSTGRES_URL) $(DEV_ENV) $(PY) -m pytest
+	DATABASE_URL=$(POSTGRES_URL) $(DEV_ENV) $(PY) -m pytest $(COVERAGE)
+
+## Mutation testing of the modules listed under [tool.mutmut] in pyproject.toml (slow: hours
+## for all of them). MUTANTS narrows it, e.g. `make mutate MUTANTS='cases.text*'`.
+MUTANTS ?=
+mutate: install
+	$(DEV_ENV) $(VENV)/bin/mutmut run $(MUTANTS)
+	$(VENV)/bin/mutmut results
 
 ## A streaming replica of the local PostgreSQL on 127.0.0.1:5433 (scripts/replica.sh), and the
 ## tests that read from it.
@@ -75,7 +84,7 @@ export: install
 	$(DEV_ENV) $(PY) manage.py export_catalogue
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache mutants .coverage
 
 ## Bounded load test on loopback (gunicorn, wrk at 16 connections, 10 s a URL) against the bench
 ## database; prints a table. FRONT=nginx, APPS=2 and REPLICA_DATABASE_URL: see loadtest/run.sh.

@@ -1,10 +1,13 @@
+import re
+
 import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
-from cases.models import Case, CaseFacet, CommonFactor, Organization
+from cases.models import Case, CaseFacet, CommonFactor, Organization, Theme
+from tests import oracles
 
 pytestmark = pytest.mark.django_db
 
@@ -96,8 +99,41 @@ def test_editing_a_case_records_history_and_reindexes(admin_client):
 
 
 def test_editor_can_edit_content(editor_client):
+    """An editor's change is saved, recorded as theirs, and reaches the public page (even one
+    cached before), the search and the facet counts."""
     case = Case.objects.get(slug="meets")
-    assert editor_client.get(reverse("admin:cases_case_change", args=[case.pk])).status_code == 200
+    page_url = reverse("cases:case_detail", args=["meets"])
+    assert "目印語オオサンショウウオ" not in editor_client.get(page_url).content.decode()  # cached
+    tourism_before = oracles.browse(editor_client, [("theme", "tourism")])
+    assert "meets" not in tourism_before.slugs
+
+    change_url = reverse("admin:cases_case_change", args=[case.pk])
+    page = editor_client.get(change_url)
+    assert page.status_code == 200
+    forms = [page.context["adminform"].form]
+    for inline in page.context["inline_admin_formsets"]:
+        forms += [inline.formset.management_form, *inline.formset.forms]
+    data = form_data(*forms)
+    data["summary"] = "編集者が書き換えた要約。目印語オオサンショウウオ。"
+    data["themes"] = [*data["themes"], str(Theme.objects.get(key="tourism").pk)]
+    infrastructure = next(key for key in data if re.fullmatch(r"infrastructure-\d+-name", key))
+    data[infrastructure] = "目印基盤カモノハシ"
+    response = editor_client.post(change_url, data)
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+
+    case.refresh_from_db()
+    assert case.summary == "編集者が書き換えた要約。目印語オオサンショウウオ。"
+    assert case.themes.filter(key="tourism").exists()
+    assert case.infrastructure.filter(name="目印基盤カモノハシ").exists()
+    assert case.history.first().history_user.username == "editor"
+    assert "目印語オオサンショウウオ" in editor_client.get(page_url).content.decode()
+    for word in ("オオサンショウウオ", "カモノハシ"):
+        assert oracles.browse(editor_client, [("q", word)]).slugs == ["meets"], word
+    tourism = oracles.browse(editor_client, [("theme", "tourism")])
+    assert "meets" in tourism.slugs
+    assert tourism.count == tourism_before.count + 1
+    assert oracles.browse(editor_client).counts["theme"]["tourism"] == tourism.count
+
     assert editor_client.get(reverse("admin:cases_organization_changelist")).status_code == 200
     assert editor_client.get(reverse("admin:cases_municipality_changelist")).status_code == 200
 

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from cases.models import Case
+from tests import oracles
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made here are still
 # ordinary synchronous ones.
@@ -185,19 +186,37 @@ def test_journey_without_javascript(browser, site):
     assert 0 < both < everything
     screenshot(page, "browse-filtered-375")
 
-    page.locator("#q").fill("森林")
+    page.locator("#q").fill("エネルギー")
     page.get_by_role("button", name="この条件で絞り込む").click()
-    page.wait_for_url(re.compile(r"q=%E6%A3%AE%E6%9E%97"))
+    page.wait_for_url(re.compile(r"q=%E3%82%A8%E3%83%8D%E3%83%AB%E3%82%AE%E3%83%BC"))
     filtered_url = page.url
+    # What a person checks: the count is the list's length, every case shown is of the chosen
+    # types, and the chips say what is chosen.
+    searched = result_count(page)
+    assert 0 < searched <= both
+    assert page.locator(".case-card").count() == searched
+    links = page.locator(".case-card h3 a").evaluate_all("links => links.map(a => a.pathname)")
+    shown = [re.fullmatch(r"/cases/([a-z0-9-]+)/", link).group(1) for link in links]
+    cases = oracles.yaml_cases()
+    assert {cases[slug]["type_2025"] for slug in shown} <= {"commons", "local_firm"}
+    chips = page.locator(".active-filters .chip")
+    assert chips.count() == 3  # two types and the keyword
+    assert "エネルギー" in chips.all_inner_texts()[-1]
 
     page.goto(f"{site}/cases/")
-    page.locator(".case-card h3 a").first.click()
+    first = page.locator(".case-card h3 a").first
+    title = first.inner_text()
+    first.click()
     page.wait_for_url(re.compile(r"/cases/[a-z0-9-]+/$"))
+    assert page.locator("h1").inner_text() == title
+    assert page.get_by_text("引用表記").first.is_visible()
     screenshot(page, "detail-375")
     page.go_back()
     page.goto(filtered_url)
-    assert page.locator("#q").input_value() == "森林"
+    assert page.locator("#q").input_value() == "エネルギー"
     assert page.get_by_label(re.compile(r"^共同体（コモンズ）形成型")).is_checked()
+    assert page.get_by_label(re.compile(r"^地場企業牽引型")).is_checked()
+    assert result_count(page) == searched
     context.close()
 
 

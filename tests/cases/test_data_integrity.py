@@ -1,16 +1,31 @@
 """The curated data's integrity, as the catalogue promises it to readers."""
 
+import io
+import re
 import unicodedata
 from collections import Counter
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 
 from cases.audit import NO_PLACE_STATED
-from cases.models import Case, CaseType, KeyFigure, Organization, Place
+from cases.models import Case, CaseType, KeyFigure, Organization, Place, SourceDocument
 from cases.text import normalize_organization_name
+from tests import oracles
 
 pytestmark = pytest.mark.django_db
+
+# The catalogue's size, exactly: published cases, and published cases citing each of the five
+# documents (`manage.py catalogue_report`). Adding or retiring a case changes this one table.
+EXPECTED_PUBLISHED = 73
+EXPECTED_PER_DOCUMENT = {
+    "2018-case-sheets": 8,
+    "2019-press-release": 3,
+    "2019-report-summary": 3,
+    "2022-slides": 50,
+    "2025-report": 16,
+}
 
 # The 2025 report's own classification (003, chapter 4), and no other case.
 CLASSIFICATION_2025 = {
@@ -27,10 +42,26 @@ def published():
 
 
 def test_the_catalogue_holds_the_cases_of_all_five_documents():
-    assert published().count() >= 60
-    per_source = Counter(published().values_list("citations__source__key", flat=True))
-    for key in ("2019-press-release", "2018-case-sheets", "2025-report", "2022-slides"):
-        assert per_source[key] > 0, key
+    assert published().count() == EXPECTED_PUBLISHED
+    assert len(oracles.published_yaml_cases()) == EXPECTED_PUBLISHED
+    assert set(SourceDocument.objects.values_list("key", flat=True)) == set(EXPECTED_PER_DOCUMENT)
+    per_document = Counter(
+        key
+        for case in published().prefetch_related("citations__source")
+        for key in {citation.source.key for citation in case.citations.all()}
+    )
+    assert dict(per_document) == EXPECTED_PER_DOCUMENT
+    report = io.StringIO()
+    call_command("catalogue_report", stdout=report)
+    assert f"published cases: {EXPECTED_PUBLISHED}" in report.getvalue()
+    for key, count in EXPECTED_PER_DOCUMENT.items():
+        assert re.search(rf"^ *{count}  {re.escape(key)} ", report.getvalue(), re.M), key
+    in_files = Counter(
+        key
+        for record in oracles.published_yaml_cases().values()
+        for key in {row["source"] for row in record.get("citations") or []}
+    )
+    assert dict(in_files) == EXPECTED_PER_DOCUMENT
 
 
 @pytest.mark.parametrize("case_type", list(CLASSIFICATION_2025), ids=str)
@@ -75,11 +106,22 @@ def test_every_published_case_has_summary_citation_place_and_theme():
     assert problems == []
 
 
-def test_every_key_figure_is_dated_or_marked_undated_and_sourced():
-    undated_without_flag = KeyFigure.objects.filter(as_of_year__isnull=True, undated=False)
-    assert list(undated_without_flag) == []
-    assert not KeyFigure.objects.filter(section="").exists()
-    assert not KeyFigure.objects.filter(as_printed="").exists()
+def test_every_key_figure_in_the_files_is_dated_or_marked_undated_and_sourced():
+    """The files, not the table (whose constraint already refuses an undated figure): a date
+    as printed comes with its year, and a figure without one says so."""
+    problems = []
+    for slug, record in oracles.yaml_cases().items():
+        for figure in record.get("figures") or []:
+            label = f"{slug}: {figure.get('as_printed')}"
+            if not figure.get("as_printed") or not figure.get("section"):
+                problems.append(f"{label}: not as printed or no section")
+            if figure.get("undated") and (figure.get("as_of_label") or figure.get("as_of_year")):
+                problems.append(f"{label}: undated but dated")
+            if not figure.get("undated") and not figure.get("as_of_year"):
+                problems.append(f"{label}: no date and not marked undated")
+            if figure.get("as_of_label") and not figure.get("as_of_year"):
+                problems.append(f"{label}: a printed date without its year")
+    assert problems == []
 
 
 def test_figure_values_appear_in_the_printed_text():
@@ -112,12 +154,17 @@ def test_aliases_do_not_point_to_two_organisations():
     assert [spelling for spelling, n in owners.items() if n > 1] == []
 
 
-def test_every_municipal_place_has_a_real_lg_code():
-    for place in Place.objects.filter(kind__in=[Place.Kind.MUNICIPALITY, Place.Kind.DISTRICT]):
-        if place.kind == Place.Kind.MUNICIPALITY:
-            assert place.municipality is not None, place
-        if place.municipality:
-            assert len(place.municipality.lg_code) == 6
+def test_every_municipal_place_names_the_municipality_of_its_code():
+    """The code (the constraint checks it has six digits) is the municipality the document
+    names: 厚真町 is 015814, not a neighbour's code."""
+    wrong = [
+        (place.case.slug, place.name, str(place.municipality))
+        for place in Place.objects.filter(kind=Place.Kind.MUNICIPALITY).select_related(
+            "case", "municipality__prefecture"
+        )
+        if place.municipality.name not in place.name and place.name not in str(place.municipality)
+    ]
+    assert wrong == []
 
 
 def test_every_fact_row_has_a_section():

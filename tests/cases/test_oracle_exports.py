@@ -1,0 +1,126 @@
+"""The CSV export and the sorts, checked column by column and position by position."""
+
+import csv
+import io
+
+import pytest
+
+from cases.models import CaseType, HubType, SourceDocument, Theme
+from tests import oracles
+
+pytestmark = pytest.mark.django_db
+
+# The export's queries: the catalogue version, the listed page's cases (3: the list view pages
+# them even for CSV, which needs no page) and the export's own batch of up to 500 cases (5).
+CSV_QUERIES = 9
+FILTERED = [("org", "municipality"), ("org", "company"), ("scope", "domestic")]
+
+
+def read_csv(response):
+    """The export's rows as dicts by column name; the BOM is part of the contract (Excel)."""
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    content = response.getvalue().decode("utf-8")  # streamed, or from the cache
+    assert content.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(content.removeprefix("\ufeff"))))
+
+
+def citation_line(row, sources):
+    source = sources[row["source"]]
+    date = source.published_label or f"{source.year}年"
+    page = f" p.{row['page']}" if row.get("page") else ""
+    return f"{source.issuer}「{source.title}」（{date}）{row['section']}{page}"
+
+
+def expected_row(client, item):
+    """A CSV row as the browse JSON item and the case's own JSON record say it must read."""
+    record = client.get(f"/cases/{item['slug']}/", {"format": "json"}).json()
+    case_type, hub = record["type"], record["hub_type"]  # "" when the case has none
+    theme_keys = [theme["key"] for theme in record["themes"]]
+    themes = Theme.objects.filter(key__in=theme_keys).order_by("position", "key")
+    sources = SourceDocument.objects.in_bulk(field_name="key")
+    population = oracles.yaml_population(oracles.yaml_cases()[item["slug"]])
+    return {
+        "スラッグ": record["slug"],
+        "事例名": item["title"],
+        "URL": item["url"],
+        "類型（2025年）": CaseType(case_type).label if case_type else "",
+        "拠点の類型（2019年）": (HubType(hub).label if hub else ""),
+        "テーマ": "、".join(theme.name for theme in themes),
+        "場所": "、".join(item["places"]),
+        "人口（記載値の最大）": "" if population is None else str(population),
+        "要約": item["summary"],
+        "出典": " / ".join(citation_line(row, sources) for row in record.get("citations", [])),
+    }
+
+
+def test_csv_rows_equal_the_json_of_the_same_selection(client, django_assert_max_num_queries):
+    first, slugs = oracles.browse_all(client, FILTERED)
+    assert 20 < first.count < len(oracles.published_yaml_cases())  # more than a page, not all
+    with django_assert_max_num_queries(CSV_QUERIES):
+        rows = read_csv(client.get(oracles.BROWSE, [*FILTERED, ("format", "csv")]))
+    assert [row["スラッグ"] for row in rows] == slugs  # the list's order
+    items = {}
+    for page in range(1, first.num_pages + 1):
+        items |= {item["slug"]: item for item in oracles.browse(client, FILTERED, page).results}
+    for row in rows:
+        assert row == expected_row(client, items[row["スラッグ"]]), row["スラッグ"]
+
+
+def test_csv_query_count_does_not_grow_with_the_cases(client, django_assert_max_num_queries):
+    """One case or all of them: the same few queries."""
+    oracles.browse(client)  # the process's facet index is built once, not per export
+    with django_assert_max_num_queries(CSV_QUERIES + 1):  # + reading the searched texts once
+        assert len(read_csv(client.get(oracles.BROWSE, {"q": "厚真", "format": "csv"}))) == 1
+    with django_assert_max_num_queries(CSV_QUERIES):
+        rows = read_csv(client.get(oracles.BROWSE, {"format": "csv"}))
+    assert len(rows) == len(oracles.published_yaml_cases())
+
+
+def by_title(slugs):
+    cases = oracles.yaml_cases()
+    return sorted(slugs, key=lambda slug: cases[slug]["title"])
+
+
+def expected_order(sort, slugs):
+    """The README's sorts, worked out from the files: ties and unknowns by title, cases with
+    no stated population last in both directions."""
+    cases = oracles.yaml_cases()
+    titled = by_title(slugs)
+    if sort == "title":
+        return titled
+    if sort in ("population", "-population"):
+        sign = -1 if sort.startswith("-") else 1
+        known = [s for s in titled if oracles.yaml_population(cases[s]) is not None]
+        unknown = [s for s in titled if oracles.yaml_population(cases[s]) is None]
+        return sorted(known, key=lambda s: sign * oracles.yaml_population(cases[s])) + unknown
+    if sort == "-latest_source":
+        return sorted(titled, key=lambda s: -(oracles.yaml_latest_source_year(cases[s]) or 0))
+    raise ValueError(sort)
+
+
+def test_titles_are_unique_so_the_orders_are_total():
+    titles = [record["title"] for record in oracles.published_yaml_cases().values()]
+    assert len(titles) == len(set(titles))
+
+
+@pytest.mark.parametrize("sort", ["title", "population", "-population", "-latest_source"])
+@pytest.mark.parametrize("selection", [[], FILTERED], ids=["all", "filtered"])
+def test_sorts_give_the_full_order(client, sort, selection):
+    _, slugs = oracles.browse_all(client, [*selection, ("sort", sort)])
+    assert slugs == expected_order(sort, slugs)
+    if sort == "population" and not selection:
+        cases = oracles.yaml_cases()
+        # The order is a real test: both known and unknown populations are present.
+        assert oracles.yaml_population(cases[slugs[0]]) is not None
+        assert oracles.yaml_population(cases[slugs[-1]]) is None
+
+
+def test_relevance_puts_title_matches_first_then_by_title(client):
+    _, slugs = oracles.browse_all(client, [("q", "交通 地域")])
+    cases = oracles.yaml_cases()
+    in_title = [s for s in slugs if "交通" in oracles.fold(cases[s]["title"])]
+    elsewhere = [s for s in slugs if s not in in_title]
+    assert in_title
+    assert elsewhere
+    assert slugs == by_title(in_title) + by_title(elsewhere)
