@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 
 # The catalogue's size, exactly (`manage.py catalogue_report`): published records of each kind,
 # and published records citing each of the five documents. Adding or retiring a case changes
-# these tables. Whether a published record must carry a theme depends on its kind: a reference (a foreign legal form, a concept, a working group's topic) may fit none of the
+# these tables. Whether a published record must carry a theme depends on its kind: a reference
+# (a foreign legal form, a concept, a working group's topic) may fit none of the
 # themes: the Italian 「テリトリー」 is a way of drawing regions, not an initiative.
 KINDS = {
     Case.Kind.CASE: {"published": 68, "needs_theme": True},
