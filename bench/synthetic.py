@@ -572,6 +572,8 @@ class _CaseBuilder:
             kind=KeyFigure.Kind.POPULATION,
             label="人口",
             qualifier=qualifier,
+            # bulk_create skips KeyFigure.save(), which derives value from printed_value.
+            printed_value=str(value),
             value=value,
             unit=unit,
             as_printed=f"{qualifier}{shown}{unit}",

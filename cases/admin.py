@@ -13,6 +13,7 @@ from .models import (
     CasePoint,
     Challenge,
     Citation,
+    CommonFactor,
     Funding,
     Infrastructure,
     KeyFigure,
@@ -138,7 +139,7 @@ class PlaceInline(admin.TabularInline):
 class CitationInline(admin.TabularInline):
     model = Citation
     extra = 0
-    fields = ["position", "source", "section", "page", "note"]
+    fields = ["position", "source", "section", "page", "note", "origin_as_printed"]
 
 
 class ActorInline(admin.TabularInline):
@@ -170,7 +171,7 @@ class KeyFigureInline(CaseRowInline):
     model = KeyFigure
     fields = [
         ("kind", "place", "label"),
-        ("as_printed", "qualifier", "value", "unit"),
+        ("as_printed", "qualifier", "printed_value", "unit", "text_only"),
         ("as_of_label", "as_of_year", "as_of_month", "undated"),
         ("source", "section", "position"),
     ]
@@ -201,12 +202,48 @@ class CasePointInline(admin.TabularInline):
     fields = ["point", "text", "source", "section", "position"]
 
 
+@admin.register(CommonFactor)
+class CommonFactorAdmin(HistoryAdmin):
+    list_display = ["numbered_name", "section", "case_count"]
+    autocomplete_fields = ["source", "cases"]
+    search_fields = ["name", "summary"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_cases=Count("cases"))
+
+    def save_related(self, request, form, formsets, change):
+        # The factor facet is derived per case: re-derive the cases that join or leave.
+        factor = form.instance
+        before = set(factor.cases.values_list("pk", flat=True)) if change else set()
+        super().save_related(request, form, formsets, change)
+        after = set(factor.cases.values_list("pk", flat=True))
+        for case in Case.objects.filter(pk__in=before | after):
+            case.refresh_index()
+
+    @admin.display(description=_("共通項"), ordering="number")
+    def numbered_name(self, factor):
+        return str(factor)
+
+    @admin.display(description=_("事例数"), ordering="n_cases")
+    def case_count(self, factor):
+        return factor.n_cases
+
+
 @admin.register(Case)
 class CaseAdmin(HistoryAdmin):
-    list_display = ["title", "status", "type_2025", "hub_type_2019", "source_list", "view_link"]
+    list_display = [
+        "title",
+        "status",
+        "kind",
+        "type_2025",
+        "hub_type_2019",
+        "source_list",
+        "view_link",
+    ]
     list_display_links = ["title"]
     list_filter = [
         "status",
+        "kind",
         "type_2025",
         "hub_type_2019",
         "themes",
@@ -229,12 +266,16 @@ class CaseAdmin(HistoryAdmin):
     ]
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["themes"]
-    autocomplete_fields = ["related"]
+    autocomplete_fields = ["related", "reference_of"]
     actions = ["publish", "unpublish"]
     save_on_top = True
     fieldsets = [
         (None, {"fields": ["title", "slug", "status", "summary", "description"]}),
-        (_("分類"), {"fields": ["type_2025", "hub_type_2019", "themes", "start_year"]}),
+        (
+            _("分類"),
+            {"fields": ["kind", "type_2025", "hub_type_2019", "themes", "start_year"]},
+        ),
+        (_("参考事例"), {"fields": ["reference_of", "reference_label"], "classes": ["collapse"]}),
         (_("2022年資料の整理"), {"fields": ["approach"], "classes": ["collapse"]}),
         (_("関連と注記"), {"fields": ["related", "editor_note"]}),
     ]

@@ -10,7 +10,6 @@ what the catalogue holds whichever way it was loaded or edited (fixtures or the 
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db.models import Prefetch
 
@@ -146,15 +145,9 @@ def _flat(text):
     return re.sub(r"[,\s]", "", text)
 
 
-def _number_text(value):
-    return format(Decimal(value).normalize(), "f")
-
-
-def _number_pattern(value):
-    """The value as it may stand in print: the decimal column keeps no trailing zeros."""
-    text = _number_text(value)
-    zeros = r"0*" if "." in text else r"(?:\.0+)?"
-    return rf"(?<![\d.]){re.escape(text)}{zeros}(?![\d])"
+def _number_pattern(printed_value):
+    """The number exactly as stored: 383 does not match a printed 383.0, nor 14 a 14.5."""
+    return rf"(?<![\d.]){re.escape(printed_value)}(?!\d|\.\d)"
 
 
 def _qualifier_markers(text):
@@ -181,32 +174,42 @@ def check_figures(case):
                 f"{label}: 修飾「{figure.qualifier}」と表記の"
                 f"「{'・'.join(sorted(marked))}」が合わない",
             )
-        if figure.value is None:
-            # Text-only figures (a ratio, a composite count, a duration, 千人以上): the printed
-            # text holds no one number to store. A lone number must be stored.
-            numbers = NUMBER.findall(printed)
-            if len(numbers) == 1 and not re.search(r"[:/=]", printed):
-                yield Problem(case.slug, "value", f"{label}: 数値 {numbers[0]} が value にない")
+        if figure.text_only:
+            # Never compared or charted: the printed text is the whole figure.
+            if figure.printed_value or figure.value is not None:
+                yield Problem(case.slug, "text_only", f"{label}: 表記のみの数値に value がある")
             continue
-        numbers = [Decimal(n) for n in NUMBER.findall(printed)]
-        if Decimal(figure.value) not in numbers:
+        if not figure.printed_value:
+            yield Problem(
+                case.slug,
+                "value",
+                f"{label}: value がない（一つの数で表せない表記なら text_only にする）",
+            )
+            continue
+        if figure.value != KeyFigure.number(figure.printed_value):
+            yield Problem(
+                case.slug, "value", f"{label}: 数値の列が表記「{figure.printed_value}」と違う"
+            )
+        if figure.printed_value not in NUMBER.findall(printed):
             yield Problem(
                 case.slug,
                 "precision",
-                f"{label}: value {_number_text(figure.value)} は"
-                "表記の数字と一致しない（丸め・桁の違い）",
+                f"{label}: value {figure.printed_value} は"
+                "表記の数字と一致しない（丸め・桁・小数点以下の違い）",
             )
             continue
         unit = _flat(figure.unit)
         words = "|".join(re.escape(w) for q in qualifiers for w in QUALIFIER_WORDS[q])
         between = rf"(?:{words})?(?:を超える|を超え)?の?" if words else r"の?"
         prefix = "".join(q for q in qualifiers if q in PREFIX_QUALIFIERS)
-        pattern = re.escape(prefix) + _number_pattern(figure.value) + between + re.escape(unit)
+        pattern = (
+            re.escape(prefix) + _number_pattern(figure.printed_value) + between + re.escape(unit)
+        )
         if not re.search(pattern, printed):
             yield Problem(
                 case.slug,
                 "rebuild",
-                f"{label}: 「{figure.qualifier}」「{_number_text(figure.value)}」「{figure.unit}」"
+                f"{label}: 「{figure.qualifier}」「{figure.printed_value}」「{figure.unit}」"
                 "から表記を組み立てられない",
             )
 
@@ -281,7 +284,24 @@ def check_start_year(case):
         )
 
 
-CHECKS = (check_figures, check_units, check_places, check_roles, check_start_year)
+def check_reference(case):
+    """A 参考事例 label names the case it is printed under (deleting that case leaves it)."""
+    if case.reference_label and case.reference_of_id is None:
+        yield Problem(
+            case.slug,
+            "reference",
+            f"「{case.reference_label}」とあるが、それを掲げる事例（reference_of）がない",
+        )
+
+
+CHECKS = (
+    check_figures,
+    check_units,
+    check_places,
+    check_roles,
+    check_start_year,
+    check_reference,
+)
 
 
 def audit(queryset=None):

@@ -73,7 +73,9 @@ def case_references(case, page_url, accessed):
                 url=source.url,
                 section=citation.section,
                 page=citation.page,
-                note=f"{case.title}：{citation.section}",
+                # A 2018 sheet names its own origin (出典：…); a reference quotes it.
+                note=f"{case.title}：{citation.section}"
+                + (f"（出典：{citation.origin_as_printed}）" if citation.origin_as_printed else ""),
             )
         )
     return references

@@ -7,7 +7,6 @@ shapes that is not purely additive raises SCHEMA_VERSION (documented in the READ
 
 import csv
 import hashlib
-from decimal import Decimal
 from urllib.parse import quote
 
 from django.conf import settings
@@ -106,10 +105,6 @@ def browse_document(page, facets, notices, request, csv_limit):
     }
 
 
-def _decimal_text(value):
-    return None if value is None else format(Decimal(value).normalize(), "f")
-
-
 def _sourced(row, record):
     record["source"] = row.source.key
     record["section"] = row.section
@@ -118,10 +113,15 @@ def _sourced(row, record):
 
 def detail_queryset():
     """Published cases with every row the case JSON holds; related cases only if published."""
-    return Case.objects.published().prefetch_related(
-        "themes",
-        Prefetch("related", queryset=Case.objects.published().only("slug").order_by("slug")),
-        *(detail_prefetch(name) for name in DETAIL_RELATIONS),
+    return (
+        Case.objects.published()
+        .select_related("reference_of")
+        .prefetch_related(
+            "themes",
+            "common_factors",
+            Prefetch("related", queryset=Case.objects.published().only("slug").order_by("slug")),
+            *(detail_prefetch(name) for name in DETAIL_RELATIONS),
+        )
     )
 
 
@@ -136,6 +136,18 @@ def case_document(case, request):
         "type_label": case.get_type_2025_display(),
         "hub_type": case.hub_type_2019,
         "hub_type_label": case.get_hub_type_2019_display(),
+        "kind": case.kind,
+        "kind_label": case.get_kind_display(),
+        # Drafts never appear, not even as the case a 参考事例 is printed under.
+        "reference_of": (
+            case.reference_of.slug
+            if case.reference_of and case.reference_of.status == Case.Status.PUBLISHED
+            else None
+        ),
+        "reference_label": case.reference_label,
+        "common_factors": [
+            {"number": factor.number, "name": factor.name} for factor in case.common_factors.all()
+        ],
         "start_year": case.start_year,
         "summary": case.summary,
         "description": case.description,
@@ -170,7 +182,13 @@ def case_document(case, request):
         ],
         "citations": [
             _sourced(
-                row, {"page": row.page, "note": row.note, "citation_line": row.citation_line()}
+                row,
+                {
+                    "page": row.page,
+                    "note": row.note,
+                    "origin_as_printed": row.origin_as_printed,
+                    "citation_line": row.citation_line(),
+                },
             )
             for row in case.citations.all()
         ],
@@ -224,7 +242,9 @@ def case_document(case, request):
                     "place": row.place.name if row.place else None,
                     "label": row.label,
                     "qualifier": row.qualifier,
-                    "value": _decimal_text(row.value),
+                    # The number as printed ('383.0'); null for a text-only figure.
+                    "value": row.printed_value or None,
+                    "text_only": row.text_only,
                     "unit": row.unit,
                     "as_printed": row.as_printed,
                     "as_of_label": row.as_of_label,

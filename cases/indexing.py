@@ -18,6 +18,7 @@ from .models import (
     CaseFacet,
     CatalogueVersion,
     Citation,
+    CommonFactor,
     Funding,
     Infrastructure,
     KeyFigure,
@@ -73,6 +74,10 @@ class IndexData:
     type_2025: str = ""
     hub_type_2019: str = ""
     start_year: int | None = None
+    kind: str = Case.Kind.CASE
+    # The 類型 of the case this one is printed under as 参考事例 (cases.facets: TypeFacet).
+    reference_type_2025: str = ""
+    factor_numbers: list = field(default_factory=list)  # the 共通項 drawn from its group
     theme_keys: list = field(default_factory=list)
     places: list = field(default_factory=list)  # PlaceData
     # People stated by the population figures of the case's municipality places.
@@ -136,15 +141,21 @@ def _by_case(queryset, model):
 
 
 def load(case_ids):
-    """Return {case id: IndexData} for the given cases (eight queries, whatever their number)."""
-    cases = Case.objects.filter(pk__in=case_ids).only(
-        "title",
-        "summary",
-        "description",
-        "approach",
-        "type_2025",
-        "hub_type_2019",
-        "start_year",
+    """Return {case id: IndexData} for the given cases (nine queries, whatever their number)."""
+    cases = (
+        Case.objects.filter(pk__in=case_ids)
+        .select_related("reference_of")
+        .only(
+            "title",
+            "summary",
+            "description",
+            "approach",
+            "type_2025",
+            "hub_type_2019",
+            "start_year",
+            "kind",
+            "reference_of__type_2025",
+        )
     )
     data = {
         case.pk: IndexData(
@@ -155,6 +166,8 @@ def load(case_ids):
             type_2025=case.type_2025,
             hub_type_2019=case.hub_type_2019,
             start_year=case.start_year,
+            kind=case.kind,
+            reference_type_2025=case.reference_of.type_2025 if case.reference_of else "",
         )
         for case in cases
     }
@@ -187,6 +200,11 @@ def load(case_ids):
         "case_id", "kind", "name"
     ):
         data[case_id].infrastructure.append((kind, name))
+    factors = CommonFactor.cases.through.objects.filter(case_id__in=ids)
+    for case_id, number in factors.order_by("case_id", "commonfactor__number").values_list(
+        "case_id", "commonfactor__number"
+    ):
+        data[case_id].factor_numbers.append(number)
     citations = Citation.objects.filter(case_id__in=ids).order_by("case_id", "position", "id")
     for case_id, key, year in citations.values_list("case_id", "source__key", "source__year"):
         data[case_id].sources.append((key, year))

@@ -4,9 +4,10 @@ import hashlib
 import json
 import time
 import uuid
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models, router, transaction
 from django.db.models import Q
 from django.db.models.functions import Cast
@@ -381,7 +382,10 @@ class CaseQuerySet(models.QuerySet):
                     )
                 )
                 for name in DETAIL_RELATIONS
-            }
+            },
+            has_reference_cases=models.Exists(
+                Case.objects.published().filter(reference_of=models.OuterRef("pk"))
+            ),
         )
 
     def get_by_natural_key(self, slug):
@@ -481,6 +485,14 @@ class Case(models.Model):
         DRAFT = "draft", _("下書き")
         PUBLISHED = "published", _("公開")
 
+    class Kind(models.TextChoices):
+        """What a record is: a local initiative, a national scheme, or a model the documents
+        present for reference (a foreign legal form, a concept, a working group's topic)."""
+
+        CASE = "case", _("事例")
+        SCHEME = "scheme", _("制度・施策")
+        REFERENCE = "reference", _("参考モデル・概念")
+
     slug = models.SlugField(_("スラッグ"), max_length=100, unique=True)
     title = models.CharField(_("事例名"), max_length=200)
     summary = models.TextField(_("要約"))
@@ -499,6 +511,22 @@ class Case(models.Model):
     )
     hub_type_2019 = models.CharField(
         _("拠点の類型（2019年）"), max_length=30, choices=HubType, blank=True
+    )
+    kind = models.CharField(_("種別"), max_length=10, choices=Kind, default=Kind.CASE)
+    # A case a document prints as another's 参考事例 (003: ナスコンバレー under SUNDRED). Its own
+    # type_2025 stays blank, as the report's table of classified cases has it; the 類型 facet
+    # follows the link.
+    # SET_NULL: deleting the case leaves the label, which the audit then reports.
+    reference_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reference_cases",
+        verbose_name=_("参考事例として掲げる事例"),
+    )
+    reference_label = models.CharField(
+        _("参考事例の表記"), max_length=40, blank=True, help_text=_("例: 参考事例①")
     )
     start_year = models.PositiveSmallIntegerField(_("開始年"), null=True, blank=True)
     themes = models.ManyToManyField(
@@ -554,6 +582,11 @@ class Case(models.Model):
                     "スラッグは半角英小文字・数字とハイフンで書いてください。"
                 ),
             ),
+            models.CheckConstraint(
+                condition=Q(reference_of__isnull=True) | ~Q(reference_label=""),
+                name="case_reference_has_label",
+                violation_error_message=_("参考事例の表記（例: 参考事例①）も入れてください。"),
+            ),
         ]
         indexes = [models.Index(fields=["status", "title"], name="case_status_title_idx")]
 
@@ -576,6 +609,19 @@ class Case(models.Model):
 
     def natural_key(self):
         return (self.slug,)
+
+    def clean(self):
+        # One level only: the documents print 参考事例 under a classified case, never under
+        # another 参考事例, and the 類型 facet follows one link.
+        other = self.reference_of
+        if other is not None and (other.pk == self.pk or other.reference_of_id is not None):
+            raise ValidationError(
+                {
+                    "reference_of": _(
+                        "参考事例を掲げる事例には、参考事例でない別の事例を選んでください。"
+                    )
+                }
+            )
 
     @classmethod
     def from_db(cls, db, field_names, values):
@@ -602,9 +648,10 @@ class Case(models.Model):
 
         # One transaction: the version bump that refresh() writes and the date the feed orders
         # by become visible together, so no process takes the change into its index with the
-        # old date.
+        # old date. Its 参考事例 are found under its 類型 (cases.facets.TypeFacet): re-derive
+        # them too.
         with transaction.atomic():
-            refresh(type(self).objects.filter(pk=self.pk))
+            refresh(type(self).objects.filter(Q(pk=self.pk) | Q(reference_of=self)))
             self.refresh_from_db(fields=INDEXED_FIELDS)
             self.note_content_change()
 
@@ -872,6 +919,14 @@ class Citation(CaseRow):
     )
     page = models.CharField(_("頁"), max_length=20, blank=True)
     note = models.TextField(_("この資料が述べること"), blank=True)
+    # The 2018 sheets have no title or issuer of their own; each sheet prints where it comes
+    # from (出典：…), and a citation of it quotes that.
+    origin_as_printed = models.CharField(
+        _("資料が記す出典"),
+        max_length=200,
+        blank=True,
+        help_text=_("資料そのものが記す出典の表記（例: 梼原町資料抜粋）"),
+    )
 
     history = HistoricalRecords()
 
@@ -893,7 +948,8 @@ class Citation(CaseRow):
         """Return a line to paste into a document: 発行者『題名』(発行日) 箇所."""
         page = f" p.{self.page}" if self.page else ""
         date = self.source.published_label or f"{self.source.year}年"
-        return f"{self.source.issuer}「{self.source.title}」（{date}）{self.section}{page}"
+        origin = f"（出典：{self.origin_as_printed}）" if self.origin_as_printed else ""
+        return f"{self.source.issuer}「{self.source.title}」（{date}）{self.section}{page}{origin}"
 
 
 class Actor(CaseRow):
@@ -1044,7 +1100,27 @@ class KeyFigure(CaseRow):
     kind = models.CharField(_("種別"), max_length=20, choices=Kind, default=Kind.OTHER)
     label = models.CharField(_("項目"), max_length=200)
     qualifier = models.CharField(_("修飾"), max_length=10, choices=Qualifier, blank=True)
-    value = models.DecimalField(_("数値"), max_digits=20, decimal_places=4, null=True, blank=True)
+    # The number exactly as printed ('383.0', '14.5'): what editors enter and the files hold.
+    # `value` is derived from it on save, for sorting, bands and comparison.
+    printed_value = models.CharField(
+        _("数値（資料の表記どおり）"),
+        max_length=30,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^\d+(\.\d+)?$",
+                _("数値は資料の表記どおり半角数字で（例: 383.0, 14.5）。"),
+            )
+        ],
+    )
+    value = models.DecimalField(
+        _("数値"), max_digits=20, decimal_places=4, null=True, blank=True, editable=False
+    )
+    text_only = models.BooleanField(
+        _("表記のみ"),
+        default=False,
+        help_text=_("数値として比較・集計しない表記（比・複合の数・時間など）"),
+    )
     unit = models.CharField(_("単位"), max_length=30, blank=True)
     as_printed = models.CharField(_("資料の表記"), max_length=200)
     as_of_label = models.CharField(_("時点（資料の表記）"), max_length=60, blank=True)
@@ -1072,12 +1148,29 @@ class KeyFigure(CaseRow):
                 name="key_figure_value_non_negative",
                 violation_error_message=_("数値は0以上で入力してください。"),
             ),
+            models.CheckConstraint(
+                condition=Q(text_only=False) | Q(printed_value="", value__isnull=True),
+                name="key_figure_text_only_has_no_value",
+                violation_error_message=_("「表記のみ」の数値には数値を入れないでください。"),
+            ),
             plausible_year("as_of_year", "key_figure_year_plausible"),
             valid_month("as_of_month", "key_figure_month_valid"),
         ]
 
     def __str__(self):
         return f"{self.label}: {self.as_printed}"
+
+    def save(self, *args, **kwargs):
+        self.value = self.number(self.printed_value)
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def number(printed_value):
+        """The decimal behind a printed number; None for none (or one validation rejects)."""
+        try:
+            return Decimal(printed_value) if printed_value else None
+        except InvalidOperation:
+            return None
 
     @property
     def people(self):
@@ -1134,3 +1227,50 @@ class Milestone(CaseRow):
 
     def __str__(self):
         return f"{self.year} {self.label}"
+
+
+class CommonFactor(models.Model):
+    """One of the 共通項 the 2025 report draws from its cases (4.(3) ①〜⑥)."""
+
+    number = models.PositiveSmallIntegerField(_("番号"), unique=True)
+    name = models.CharField(_("共通項（資料の表記）"), max_length=100, unique=True)
+    summary = models.TextField(_("要約"))
+    source = models.ForeignKey(
+        SourceDocument,
+        on_delete=models.PROTECT,
+        related_name="common_factors",
+        verbose_name=_("出典"),
+    )
+    section = models.CharField(_("箇所"), max_length=200)
+    page = models.CharField(_("頁"), max_length=20, blank=True)
+    # How the report ties the factor to cases, said once for all its links: the report draws
+    # every factor from 「これらの具体的な事例」 as a group and names no case for any.
+    basis = models.TextField(_("事例との関係"))
+    cases = models.ManyToManyField(
+        Case, related_name="common_factors", blank=True, verbose_name=_("導出元の事例群")
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("共通項")
+        verbose_name_plural = _("共通項")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(number__gte=1, number__lte=20),
+                name="common_factor_number_plausible",
+                violation_error_message=_("番号は1から20で入力してください。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.marker}{self.name}"
+
+    def get_absolute_url(self):
+        return reverse("cases:common_factors") + f"#factor-{self.number}"
+
+    @property
+    def marker(self):
+        """The number as the report prints it: ①, ②, …"""
+        return chr(0x2460 + self.number - 1)

@@ -34,7 +34,7 @@ class PageSitemap(Sitemap):
     changefreq = "weekly"
 
     def items(self):
-        return ["cases:home", "cases:case_list", "cases:terms"]
+        return ["cases:home", "cases:case_list", "cases:common_factors", "cases:terms"]
 
     def location(self, name):
         return reverse(name)

@@ -26,6 +26,7 @@ urlpatterns = [
     path("places/<str:lg_code>/geojson/", views.PlaceGeoJSONView.as_view(), name="place_geojson"),
     path("compare/", views.CaseCompareView.as_view(), name="compare"),
     path("organizations/", views.OrganizationListView.as_view(), name="organizations"),
+    path("common-factors/", views.CommonFactorListView.as_view(), name="common_factors"),
     path(
         "organizations/<str:slug>/",
         views.OrganizationDetailView.as_view(),

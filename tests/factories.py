@@ -98,7 +98,7 @@ class KeyFigureFactory(factory.django.DjangoModelFactory):
     kind = KeyFigure.Kind.POPULATION
     label = "人口"
     qualifier = "約"
-    value = "4"
+    printed_value = "4"
     unit = "千人"
     as_printed = "約4千人"
     undated = True

@@ -195,11 +195,26 @@ def yaml_latest_source_year(record):
     return max((years[row["source"]] for row in record.get("citations") or []), default=None)
 
 
+@cache
+def _yaml_factors():
+    """slug -> the numbers of the 共通項 whose group lists the case (common_factors.yaml)."""
+    factors = {}
+    path = FIXTURES / "common_factors.yaml"
+    for record in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+        for slug in record.get("cases") or []:
+            factors.setdefault(slug, set()).add(str(record["number"]))
+    return factors
+
+
 def yaml_facets(record):
     """The (param, value) pairs a case file says the case belongs to, by the README's rules."""
-    values = set()
-    if record.get("type_2025"):
-        values.add(("type", record["type_2025"]))
+    values = {("kind", record.get("kind") or "case")}
+    # `type` also finds a 参考事例 under the 類型 of the case it is printed under.
+    printed_under = yaml_cases().get(record.get("reference_of") or "", {})
+    type_2025 = record.get("type_2025") or printed_under.get("type_2025")
+    if type_2025:
+        values.add(("type", type_2025))
+    values |= {("factor", number) for number in _yaml_factors().get(record["slug"], ())}
     if record.get("hub_type_2019"):
         values.add(("hub", record["hub_type_2019"]))
     values |= {("theme", key) for key in record.get("themes") or []}
@@ -238,20 +253,27 @@ def table_facets():
     from cases.models import Case, KeyFigure, Place
 
     values = {}
-    cases = Case.objects.filter(status="published").prefetch_related(
-        "themes",
-        "places__municipality__prefecture",
-        "places__prefecture",
-        "actors__organization",
-        "funding",
-        "infrastructure",
-        "citations__source",
-        "figures__place",
+    cases = (
+        Case.objects.filter(status="published")
+        .select_related("reference_of")
+        .prefetch_related(
+            "common_factors",
+            "themes",
+            "places__municipality__prefecture",
+            "places__prefecture",
+            "actors__organization",
+            "funding",
+            "infrastructure",
+            "citations__source",
+            "figures__place",
+        )
     )
     for case in cases:
-        found = set()
-        if case.type_2025:
-            found.add(("type", case.type_2025))
+        found = {("kind", case.kind)}
+        type_2025 = case.type_2025 or (case.reference_of.type_2025 if case.reference_of else "")
+        if type_2025:
+            found.add(("type", type_2025))
+        found |= {("factor", str(f.number)) for f in case.common_factors.all()}
         if case.hub_type_2019:
             found.add(("hub", case.hub_type_2019))
         found |= {("theme", theme.key) for theme in case.themes.all()}

@@ -14,7 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from ..models import (
     MAX_YEAR,
     MIN_YEAR,
+    Case,
     CaseType,
+    CommonFactor,
     Funding,
     HubType,
     Infrastructure,
@@ -64,7 +66,10 @@ class TypeFacet(Facet):
     choices = tuple(CaseType.choices)
 
     def values(self, case):
-        return [case.type_2025] if case.type_2025 else []
+        # A 参考事例 the report prints under a classified case (ナスコンバレー under SUNDRED) is
+        # found under that case's 類型; its own type_2025 stays blank, as the report's table has it.
+        type_2025 = case.type_2025 or case.reference_type_2025
+        return [type_2025] if type_2025 else []
 
 
 class HubFacet(Facet):
@@ -227,6 +232,28 @@ class SeveralSourcesFacet(Facet):
 
     def values(self, case):
         return ["1"] if len({key for key, _year in case.sources}) > 1 else []
+
+
+class KindFacet(Facet):
+    param = "kind"
+    label = _("種別")
+    choices = tuple(Case.Kind.choices)
+
+    def values(self, case):
+        return [case.kind]
+
+
+class CommonFactorFacet(Facet):
+    """The 2025 report's 共通項 (4.(3)) drawn from the group of cases this case belongs to."""
+
+    param = "factor"
+    label = _("報告書が導いた共通項（2025年）")
+
+    def load_options(self):
+        return [(str(factor.number), str(factor)) for factor in CommonFactor.objects.all()]
+
+    def values(self, case):
+        return [str(number) for number in case.factor_numbers]
 
 
 FACETS = tuple(_registered)

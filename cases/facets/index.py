@@ -297,6 +297,20 @@ class FacetIndex:
                 self.searches.popitem(last=False)
         return result
 
+    def options_of(self, facet, case_id):
+        """The (value, label) options of a table-backed facet that a published case has.
+
+        Read from the bits and labels in memory: a case page lists its 共通項 without a query.
+        """
+        position = self.position.get(case_id)
+        if position is None:
+            return []
+        return [
+            (value, label)
+            for value, label in self.labels.get(facet, [])
+            if self.bits.get((facet, value), 0) >> position & 1
+        ]
+
     @property
     def position(self):
         if not hasattr(self, "_position"):

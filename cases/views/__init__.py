@@ -1,6 +1,7 @@
 """The public pages, one module per page."""
 
 from .browse import CaseListView
+from .common_factors import CommonFactorListView
 from .compare import CaseCompareView
 from .detail import CaseDetailView
 from .home import HomeView
@@ -20,6 +21,7 @@ __all__ = [
     "CaseDetailView",
     "CaseListView",
     "CaseOverviewView",
+    "CommonFactorListView",
     "HomeView",
     "MunicipalityAutocompleteView",
     "OrganizationDetailView",

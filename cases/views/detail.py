@@ -1,4 +1,4 @@
-from django.db.models import prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView
@@ -21,7 +21,7 @@ from ..related import related_cases
 
 class CaseDetailView(DetailView):
     # Built once: cloning it per request is cheaper than building its nine subqueries anew.
-    queryset = Case.objects.published().with_row_flags()
+    queryset = Case.objects.published().with_row_flags().select_related("reference_of")
     # The page shows nothing but catalogue content, and every change to that content gives the
     # catalogue a new version (CatalogueVersion), so a page cached under a version never goes
     # stale (cases.http_cache).
@@ -49,6 +49,14 @@ class CaseDetailView(DetailView):
             for name in DETAIL_RELATIONS
             if getattr(case, f"has_{name}") and name not in OUTLINE_RELATIONS
         ]
+        if case.has_reference_cases:
+            lookups.append(
+                Prefetch(
+                    "reference_cases",
+                    queryset=Case.objects.published().order_by("reference_label"),
+                    to_attr="published_reference_cases",
+                )
+            )
         prefetch_related_objects([case], *lookups)
         if any(getattr(case, f"has_{name}") for name in OUTLINE_RELATIONS):
             case.outline = case_outline(case)
@@ -59,7 +67,9 @@ class CaseDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         case = self.object
-        context["similar_cases"] = related_cases(case, current_index(self.catalogue_version))
+        index = current_index(self.catalogue_version)
+        context["similar_cases"] = related_cases(case, index)
+        context["common_factors"] = index.options_of("factor", case.pk)
         context["sources"] = self.sources_with_statements(case)
         context["places"] = self.places_with_figures(case)
         actors = list(case.actors.all()) if case.has_actors else []

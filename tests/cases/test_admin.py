@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
-from cases.models import Case, Organization, Theme
+from cases.models import Case, CaseFacet, CommonFactor, Organization, Theme
 from tests import oracles
 
 pytestmark = pytest.mark.django_db
@@ -168,3 +168,20 @@ def test_renaming_an_organisation_reindexes_its_cases(admin_client):
     assert response.status_code == 302, response.context["errors"] if response.context else ""
     found = admin_client.get(reverse("cases:case_list"), {"q": "ハシビロコウ", "format": "json"})
     assert [case["slug"] for case in found.json()["results"]] == ["meets"]
+
+
+def test_common_factor_admin_lists_and_edits_reindex_the_cases(admin_client):
+    changelist = admin_client.get(reverse("admin:cases_commonfactor_changelist"))
+    assert changelist.status_code == 200
+    assert "①住民・地域コミュニティの積極的な参画" in changelist.content.decode()
+    factor = CommonFactor.objects.get(number=6)
+    url = reverse("admin:cases_commonfactor_change", args=[factor.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields}
+    kddi = factor.cases.get(slug="kddi").pk
+    data["cases"] = [pk for pk in data["cases"] if int(pk) != kddi]
+    data = {k: v for k, v in data.items() if v is not None}
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert not CaseFacet.objects.filter(case__slug="kddi", facet="factor", value="6").exists()
+    assert CaseFacet.objects.filter(case__slug="kddi", facet="factor", value="5").exists()

@@ -48,7 +48,7 @@ def broken_case(db):
         kind="area",
         label="面積",
         qualifier="",
-        value="383",
+        printed_value="383",
         unit="km²",
         as_printed="383.1km²",
     )
@@ -58,24 +58,40 @@ def broken_case(db):
         kind="other",
         label="時間",
         qualifier="",
-        value="12",
+        printed_value="12",
         unit="時間",
         as_printed="最大12時間",
     )
     # The unit does not rebuild the print: 約4千人 stored as 4 人.
-    KeyFigureFactory(case=case, qualifier="約", value="4", unit="人", as_printed="約4千人")
+    KeyFigureFactory(case=case, qualifier="約", printed_value="4", unit="人", as_printed="約4千人")
     KeyFigureFactory(
         case=case,
         kind="other",
         label="割合",
         qualifier="",
-        value="80",
+        printed_value="80",
         unit="％",
         as_printed="80％",
     )
-    # A lone printed number left out of value.
+    # A lone printed number left out of value, and not marked text-only.
     KeyFigureFactory(
-        case=case, kind="other", label="社数", qualifier="", value=None, unit="", as_printed="53社"
+        case=case,
+        kind="other",
+        label="社数",
+        qualifier="",
+        printed_value="",
+        unit="",
+        as_printed="53社",
+    )
+    # Printed with one decimal place, stored without it.
+    KeyFigureFactory(
+        case=case,
+        kind="other",
+        label="面積",
+        qualifier="",
+        printed_value="603",
+        unit="km²",
+        as_printed="603.0km²",
     )
     return case
 
@@ -86,6 +102,7 @@ def test_a_broken_case_is_reported_check_by_check(broken_case):
     assert checks == [
         "place",
         "precision",
+        "precision",
         "qualifier",
         "rebuild",
         "role",
@@ -94,17 +111,26 @@ def test_a_broken_case_is_reported_check_by_check(broken_case):
         "value",
     ]
     messages = "\n".join(map(str, problems))
-    for expected in ("所在地記載なし", "383.1km²", "最大12時間", "約4千人", "％", "試験省", "2019"):
+    for expected in (
+        "所在地記載なし",
+        "383.1km²",
+        "603.0km²",
+        "最大12時間",
+        "約4千人",
+        "％",
+        "試験省",
+        "2019",
+    ):
         assert expected in messages
 
 
 def test_the_command_lists_problems_per_case_and_fails(broken_case):
     out = io.StringIO()
-    with pytest.raises(CommandError, match=r"8 problem\(s\) in 1 of 1 case\(s\)"):
+    with pytest.raises(CommandError, match=r"9 problem\(s\) in 1 of 1 case\(s\)"):
         call_command("audit_catalogue", "broken-case", stdout=out)
     lines = out.getvalue().splitlines()
     assert lines[0] == "broken-case"
-    assert len(lines) == 9
+    assert len(lines) == 10
     assert all(line.startswith("  [") for line in lines[1:])
 
 
@@ -131,8 +157,10 @@ def test_start_year_needs_a_milestone_of_its_year():
     assert audit(Case.objects.filter(pk=case.pk)) == []
 
 
-def figure_problems(**fields):
-    figure = KeyFigure(label="試験", **fields)
+def figure_problems(value=None, **fields):
+    printed_value = "" if value is None else format(value, "f")
+    figure = KeyFigure(label="試験", printed_value=printed_value, **fields)
+    figure.value = KeyFigure.number(printed_value)
     case = SimpleNamespace(slug="x", figures=SimpleNamespace(all=lambda: [figure]))
     return [problem.check for problem in check_figures(case)]
 
@@ -163,5 +191,31 @@ def test_a_value_that_differs_from_the_print_is_caught(number, delta):
     assert figure_problems(value=number + delta, unit="人", as_printed=printed) == ["precision"]
 
 
-def test_a_trailing_zero_the_decimal_column_cannot_keep_is_not_a_difference():
-    assert figure_problems(value=Decimal("383"), unit="km²", as_printed="383.0km²") == []
+def test_the_value_keeps_the_printed_precision():
+    assert figure_problems(value=Decimal("383.0"), unit="km²", as_printed="383.0km²") == []
+    assert figure_problems(value=Decimal("383"), unit="km²", as_printed="383.0km²") == ["precision"]
+    assert figure_problems(value=Decimal("383.0"), unit="km²", as_printed="383km²") == ["precision"]
+
+
+def test_a_text_only_figure_has_no_value_and_a_lone_number_is_stored():
+    assert figure_problems(text_only=True, as_printed="官：民＝1：9") == []
+    assert figure_problems(
+        text_only=True, value=Decimal("2"), qualifier="以上", as_printed="2/3以上"
+    ) == ["text_only"]
+    assert figure_problems(as_printed="1時間15分") == ["value"]
+
+
+@pytest.mark.django_db
+def test_a_reference_label_left_without_its_case_is_reported():
+    sundred = CaseFactory(slug="printed-under", editor_note=NO_PLACE_STATED)
+    case = CaseFactory(
+        slug="reference-case",
+        editor_note=NO_PLACE_STATED,
+        reference_of=sundred,
+        reference_label="参考事例①",
+    )
+    assert audit(Case.objects.filter(pk=case.pk)) == []
+    sundred.delete()
+    problems = audit(Case.objects.filter(pk=case.pk))
+    assert [p.check for p in problems] == ["reference"]
+    assert "参考事例①" in problems[0].message

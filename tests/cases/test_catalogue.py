@@ -152,6 +152,19 @@ def break_case(directory, slug, mutate):
             "時点の記載なし",
         ),
         (lambda r: r.update(colour="red"), "unknown field(s): colour"),
+        (
+            lambda r: r["figures"][0].update(value=383.0),
+            "value must be the number as printed, quoted",
+        ),
+        (
+            lambda r: r["figures"][0].update(text_only=True),
+            "「表記のみ」の数値には数値を入れないでください",
+        ),
+        (lambda r: r.update(reference_of="no-such-case"), "case 'no-such-case' does not exist"),
+        (
+            lambda r: r.update(reference_of="sundred"),
+            "参考事例の表記（例: 参考事例①）も入れてください",
+        ),
         (lambda r: r.update(themes=[{"key": "x"}]), "'themes' must be a list of keys"),
         (lambda r: r.update(related="meets"), "'related' must be a list of keys"),
         (
@@ -169,6 +182,10 @@ def break_case(directory, slug, mutate):
         "year",
         "undated",
         "unknown-field",
+        "float-value",
+        "text-only-with-value",
+        "reference-of-unknown",
+        "reference-without-label",
         "themes-not-keys",
         "related-not-a-list",
         "octal",

@@ -48,7 +48,14 @@ def test_case_json_has_its_own_schema(client):
     # The fixture record's editorial fields are not part of the API.
     assert "status" not in data
     citation = data["citations"][0]
-    assert set(citation) == {"source", "section", "page", "note", "citation_line"}
+    assert set(citation) == {
+        "source",
+        "section",
+        "page",
+        "note",
+        "origin_as_printed",
+        "citation_line",
+    }
     assert citation["citation_line"].startswith("国土審議会")
     actor = data["actors"][0]
     assert {"organization", "role", "role_label", "source", "section"} <= set(actor)
@@ -58,10 +65,10 @@ def test_case_json_has_its_own_schema(client):
 
 
 def test_case_json_query_budget(client, django_assert_max_num_queries):
-    # The version token, the case, then one query per relation (themes, related and the nine
-    # kinds of rows), whatever the case holds.
+    # The version token, the case, then one query per relation (themes, related, the 共通項
+    # and the nine kinds of rows), whatever the case holds.
     for slug in ("meets", "sundred", "local-energy"):
-        with django_assert_max_num_queries(13):
+        with django_assert_max_num_queries(14):
             response = client.get(reverse("cases:case_detail", args=[slug]), {"format": "json"})
         assert response.json()["slug"] == slug
 

@@ -24,6 +24,10 @@ SELECTIONS = [
     "sort=-latest_source&source=2022-slides",
     "pop=lt10k&pop=gte300k",
     "funding=equity&infra=digital_platform",
+    # 参考事例 under their case's 類型; kinds; 共通項.
+    "type=industrial_innovation",
+    "kind=reference&kind=scheme",
+    "factor=1&type=industrial_innovation",
 ]
 
 

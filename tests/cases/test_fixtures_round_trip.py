@@ -16,6 +16,7 @@ from django.urls import reverse
 from cases.models import (
     Case,
     CatalogueVersion,
+    CommonFactor,
     KeyFigure,
     Organization,
     Place,
@@ -72,6 +73,7 @@ def empty_the_catalogue():
     Case.objects.all().delete()
     Organization.objects.all().delete()
     Theme.objects.all().delete()
+    CommonFactor.objects.all().delete()  # cites a source document
     SourceDocument.objects.all().delete()
     CatalogueVersion.bump()
 

@@ -109,7 +109,7 @@ def test_key_figure_people(value, unit, people):
 def test_refresh_index_records_facets_and_search_text():
     case = CaseFactory(title="ＫＡＢＵＬＥＴの試験")
     place = PlaceFactory(case=case)
-    KeyFigureFactory(case=case, place=place, value="4", unit="千人")
+    KeyFigureFactory(case=case, place=place, printed_value="4", unit="千人")
     CitationFactory(case=case)
     case.refresh_index()
     case.refresh_from_db()

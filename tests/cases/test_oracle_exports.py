@@ -29,7 +29,9 @@ def citation_line(row, sources):
     source = sources[row["source"]]
     date = source.published_label or f"{source.year}年"
     page = f" p.{row['page']}" if row.get("page") else ""
-    return f"{source.issuer}「{source.title}」（{date}）{row['section']}{page}"
+    # A 2018 sheet's own 出典 line closes its citation.
+    origin = f"（出典：{row['origin_as_printed']}）" if row.get("origin_as_printed") else ""
+    return f"{source.issuer}「{source.title}」（{date}）{row['section']}{page}{origin}"
 
 
 def expected_row(client, item):

@@ -1,7 +1,15 @@
 from django.core.management.base import BaseCommand
 from django.db.models import Count, Q
 
-from cases.models import Case, CaseType, KeyFigure, Organization, SourceDocument, Theme
+from cases.models import (
+    Case,
+    CaseType,
+    CommonFactor,
+    KeyFigure,
+    Organization,
+    SourceDocument,
+    Theme,
+)
 
 
 class Command(BaseCommand):
@@ -10,6 +18,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         published = Case.objects.published()
         self.stdout.write(f"published cases: {published.count()}")
+        for value, label in Case.Kind.choices:
+            self.stdout.write(f"  {published.filter(kind=value).count():4d}  {label}")
         self.stdout.write("\nper source document")
         for source in SourceDocument.objects.annotate(
             n=Count("citations__case", filter=Q(citations__case__status="published"), distinct=True)
@@ -28,6 +38,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {theme.n:4d}  {theme.name}（{theme.get_origin_display()}）")
         self.stdout.write(
             f"\norganisations: {Organization.objects.count()}, "
-            f"key figures: {KeyFigure.objects.count()}, "
+            f"key figures: {KeyFigure.objects.count()} "
+            f"({KeyFigure.objects.filter(text_only=True).count()} text-only), "
+            f"共通項: {CommonFactor.objects.count()}, "
             f"foreign cases: {published.filter(places__kind='foreign').distinct().count()}"
         )
