@@ -116,29 +116,53 @@ class OrganizationAdmin(SimpleHistoryAdmin):
 
 
 class CaseRowInline(admin.StackedInline):
+    """One kind of a case's rows, as a collapsed section headed with its number of rows.
+
+    Stacked, not tabular: a table of nine columns per row kind made the form of 伊那市 2,277 px
+    wide in a 1,280 px window. Django renders a collapsed inline as <details>/<summary>, so each
+    section opens by keyboard without any script of ours.
+    """
+
     extra = 0
     autocomplete_fields = ["source"]
     classes = ["collapse"]
+    # The row kinds an editor adds most: a new row starts on the case's latest document.
+    source_defaults_to_latest = False
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        # Inline instances are made anew for every request, so the heading may carry this
+        # case's count.
+        count = formset.model.objects.filter(**{formset.fk.name: obj}).count() if obj else 0
+        self.verbose_name_plural = f"{formset.model._meta.verbose_name_plural}（{count}件）"
+        if self.source_defaults_to_latest and obj is not None:
+            latest = (
+                SourceDocument.objects.filter(citations__case=obj)
+                .order_by("-year", "-published_on", "-key")
+                .first()
+            )
+            if latest is not None:
+                formset.form.base_fields["source"].initial = latest.pk
+        return formset
 
 
-class PlaceInline(admin.TabularInline):
+class PlaceInline(CaseRowInline):
     model = Place
-    extra = 0
-    fields = ["position", "kind", "name", "municipality", "prefecture"]
     autocomplete_fields = ["municipality", "prefecture"]
+    fields = [("kind", "name"), ("municipality", "prefecture"), "position"]
 
 
-class CitationInline(admin.TabularInline):
+class CitationInline(CaseRowInline):
     model = Citation
-    extra = 0
-    fields = ["position", "source", "section", "page", "note"]
+    source_defaults_to_latest = True
+    fields = [("source", "section", "page"), "note", "position"]
 
 
-class ActorInline(admin.TabularInline):
+class ActorInline(CaseRowInline):
     model = Actor
-    extra = 0
-    fields = ["position", "organization", "role", "note", "source", "section"]
-    autocomplete_fields = ["organization"]
+    source_defaults_to_latest = True
+    autocomplete_fields = ["organization", "source"]
+    fields = [("organization", "role"), "note", ("source", "section", "position")]
 
 
 class FundingInline(CaseRowInline):
@@ -153,14 +177,14 @@ class FundingInline(CaseRowInline):
     ]
 
 
-class InfrastructureInline(admin.TabularInline):
+class InfrastructureInline(CaseRowInline):
     model = Infrastructure
-    extra = 0
-    fields = ["position", "kind", "name", "description", "source", "section"]
+    fields = [("kind", "name"), "description", ("source", "section", "position")]
 
 
 class KeyFigureInline(CaseRowInline):
     model = KeyFigure
+    source_defaults_to_latest = True
     fields = [
         ("kind", "place", "label"),
         ("as_printed", "qualifier", "value", "unit"),
@@ -176,22 +200,19 @@ class KeyFigureInline(CaseRowInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(CaseRowInline):
     model = Milestone
-    extra = 0
-    fields = ["year", "month", "date_as_printed", "label", "source", "section", "position"]
+    fields = [("year", "month", "date_as_printed"), "label", ("source", "section", "position")]
 
 
-class ChallengeInline(admin.TabularInline):
+class ChallengeInline(CaseRowInline):
     model = Challenge
-    extra = 0
-    fields = ["position", "text", "source", "section"]
+    fields = ["text", ("source", "section", "position")]
 
 
-class CasePointInline(admin.TabularInline):
+class CasePointInline(CaseRowInline):
     model = CasePoint
-    extra = 0
-    fields = ["point", "text", "source", "section", "position"]
+    fields = [("point", "position"), "text", ("source", "section")]
 
 
 @admin.register(Case)
@@ -221,10 +242,15 @@ class CaseAdmin(SimpleHistoryAdmin):
         "infrastructure__name",
     ]
     prepopulated_fields = {"slug": ["title"]}
-    filter_horizontal = ["themes"]
-    autocomplete_fields = ["related"]
+    # Autocomplete, not filter_horizontal: its two lists are wide and tall, and axe faults
+    # their help icons (aria-label on a span without a role).
+    autocomplete_fields = ["themes", "related"]
     actions = ["publish", "unpublish"]
     save_on_top = True
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
     fieldsets = [
         (None, {"fields": ["title", "slug", "status", "summary", "description"]}),
         (_("分類"), {"fields": ["type_2025", "hub_type_2019", "themes", "start_year"]}),
