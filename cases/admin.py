@@ -1,11 +1,18 @@
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import review
+from .audit import audit
 from .models import (
     Actor,
     Case,
@@ -245,7 +252,9 @@ class CaseAdmin(SimpleHistoryAdmin):
     # Autocomplete, not filter_horizontal: its two lists are wide and tall, and axe faults
     # their help icons (aria-label on a span without a role).
     autocomplete_fields = ["themes", "related"]
-    actions = ["publish", "unpublish"]
+    actions = ["submit_for_review", "publish", "unpublish"]
+    # Status moves through cases.review (the form's buttons, the actions), never typed.
+    readonly_fields = ["status"]
     save_on_top = True
 
     class Media:
@@ -293,6 +302,63 @@ class CaseAdmin(SimpleHistoryAdmin):
         super().save_related(request, form, formsets, change)
         form.instance.refresh_index()
 
+    # The review step -------------------------------------------------------------------------
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/status/",
+                self.admin_site.admin_view(self.status_view),
+                name="cases_case_status",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        case = self.get_object(request, object_id)
+        if case is not None:
+            extra_context = {
+                **(extra_context or {}),
+                # The audit's findings show as warnings here and stop publishing (cases.review).
+                "audit_problems": audit(Case.objects.filter(pk=case.pk)),
+                "status_moves": [
+                    (move, review.ACTION_LABELS[move]) for move in review.available_moves(case)
+                ],
+                "publish_problems": (
+                    review.publish_problems(case, request.user)
+                    if case.status == Case.Status.REVIEW
+                    else []
+                ),
+                "preview_url": reverse("cases:case_preview", kwargs={"slug": case.slug}),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @method_decorator(require_POST)
+    def status_view(self, request, object_id):
+        case = get_object_or_404(Case, pk=object_id)
+        if not self.has_change_permission(request, case):
+            raise PermissionDenied
+        status = request.POST.get("status", "")
+        if status not in Case.Status.values:
+            self.message_user(request, _("公開状態の値が正しくありません。"), messages.ERROR)
+        else:
+            try:
+                review.change_status(case, request.user, status)
+            except review.ReviewError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("「%(case)s」を「%(status)s」にしました。")
+                    % {"case": case.title, "status": case.get_status_display()},
+                    messages.SUCCESS,
+                )
+        return redirect("admin:cases_case_change", case.pk)
+
+    @admin.action(description=_("選択した事例の確認を依頼する"), permissions=["change"])
+    def submit_for_review(self, request, queryset):
+        self._set_status(request, queryset, Case.Status.REVIEW)
+
     @admin.action(description=_("選択した事例を公開する"), permissions=["change"])
     def publish(self, request, queryset):
         self._set_status(request, queryset, Case.Status.PUBLISHED)
@@ -303,12 +369,14 @@ class CaseAdmin(SimpleHistoryAdmin):
 
     def _set_status(self, request, queryset, status):
         changed = 0
-        # Save one by one so that each change is recorded in the history.
+        # One by one, each through the review rules, so each change is recorded in the history.
         for case in queryset.exclude(status=status):
-            case.status = status
-            case._change_reason = f"status: {status}"
-            case.save()
-            changed += 1
+            try:
+                review.change_status(case, request.user, status)
+            except review.ReviewError as error:
+                self.message_user(request, f"{case.title}: {error}", messages.ERROR)
+            else:
+                changed += 1
         self.message_user(
             request,
             ngettext(

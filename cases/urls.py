@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("cases/", views.CaseListView.as_view(), name="case_list"),
     path("cases/<slug:slug>/", views.CaseDetailView.as_view(), name="case_detail"),
+    path("cases/<slug:slug>/preview/", views.CasePreviewView.as_view(), name="case_preview"),
     path("places/", views.PlaceListView.as_view(), name="place_list"),
     path(
         "places/autocomplete/",

@@ -11,11 +11,13 @@ from .places import (
     PlaceGeoJSONView,
     PlaceListView,
 )
+from .preview import CasePreviewView
 
 __all__ = [
     "CaseCompareView",
     "CaseDetailView",
     "CaseListView",
+    "CasePreviewView",
     "HomeView",
     "MunicipalityAutocompleteView",
     "OrganizationDetailView",
