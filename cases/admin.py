@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import review
+from . import history, review
 from .audit import audit
 from .models import (
     Actor,
@@ -301,6 +301,19 @@ class CaseAdmin(SimpleHistoryAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         form.instance.refresh_index()
+
+    # History: the case's rows with its own fields (cases.history) ---------------------------
+
+    object_history_template = "admin/cases/case/object_history.html"
+    object_history_list_template = "admin/cases/case/object_history_list.html"
+
+    def render_history_view(self, request, template, context, **kwargs):
+        # The page's records are the objects the list shows (the sliced queryset caches them).
+        records = list(context["page_obj"].object_list)
+        context["unattached_row_changes"] = (
+            history.attach_row_changes(records, context["object"].pk) if records else []
+        )
+        return super().render_history_view(request, template, context, **kwargs)
 
     # The review step -------------------------------------------------------------------------
 
