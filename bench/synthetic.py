@@ -3,8 +3,8 @@
 The generator composes realistic cases from the vocabulary of the curated catalogue already in
 the database (titles, summaries, descriptions, infrastructure, organisations, sections) and the
 real municipalities, and writes them with bulk_create. It fills the derived columns and the
-CaseFacet rows itself, exactly as Case.refresh_index() would, because calling refresh_index()
-for 100,000 cases would take far too long.
+CaseFacet rows itself, with cases.indexing.derive() as Case.refresh_index() does, from the rows
+it is about to write, because reading 100,000 cases back to index them would take far too long.
 
 Everything it creates is marked so that it can be removed again: case slugs start with
 ``synthetic-``; organisation names start with 「試験」 and their slugs with ``synthetic-org-``.
@@ -21,9 +21,10 @@ from itertools import accumulate
 from django.db import connection, transaction
 from django.db.models import Max
 from django.test.utils import override_settings
+from django.utils import timezone
 
 from cases import models as catalogue_models
-from cases.facets import POPULATION_BANDS, Scope
+from cases.indexing import IndexData, OrganizationData, PlaceData, derive, is_counted_population
 from cases.models import (
     Actor,
     Case,
@@ -44,7 +45,7 @@ from cases.models import (
     SourceDocument,
     Theme,
 )
-from cases.text import normalize, normalize_organization_name
+from cases.text import normalize_organization_name
 
 CASE_SLUG_PREFIX = "synthetic-"
 ORGANIZATION_NAME_PREFIX = "試験"
@@ -589,46 +590,52 @@ class _CaseBuilder:
             type_2025=self.count("type"),
             hub_type_2019=self.count("hub"),
             start_year=rng.randint(1995, 2024) if rng.random() < 0.5 else None,
+            # bulk_create skips Case.save(), which dates a publication: the feed lists by this.
+            content_changed_at=timezone.now(),
         )
-        facets = set()
-        if case.type_2025:
-            facets.add(("type", case.type_2025))
-        if case.hub_type_2019:
-            facets.add(("hub", case.hub_type_2019))
-
         themes = set(rng.choices(self.themes, cum_weights=self.theme_cumulative, k=4))
+        theme_keys = []
         for theme in sorted(themes, key=lambda theme: theme.pk)[: self.count("themes")]:
             self.add("themes", case, Case.themes.through(theme_id=theme.pk))
-            facets.add(("theme", theme.key))
+            theme_keys.append(theme.key)
 
-        cited = self.add_citations(case, facets)
-        places = self.add_places(case, cited, facets)
-        actors = self.add_actors(case, cited, facets)
-        self.add_funding(case, cited, actors, facets)
-        infrastructure = self.add_infrastructure(case, cited, places, facets)
+        figures_before = len(self.figure_places)
+        cited = self.add_citations(case)
+        places = self.add_places(case, cited)
+        actors = self.add_actors(case, cited)
+        funding = self.add_funding(case, cited, actors)
+        infrastructure = self.add_infrastructure(case, cited, places)
         self.add_outline(case, cited)
         self.write_texts(case, places, actors)
 
-        # The derived columns, exactly as Case.refresh_index() computes them.
-        parts = [case.title, case.summary, case.description, case.approach]
-        for planned in places:
-            municipality = planned.municipality
-            parts += [
-                planned.place.name,
-                f"{municipality.prefecture.name}{municipality.name}" if municipality else "",
-                planned.prefecture.name if planned.prefecture else "",
-            ]
-        for _, organization in actors:
-            parts += [organization.name, *organization.aliases]
-        parts += [item.name for item in infrastructure]
-        case.search_text = normalize("\n".join(part for part in parts if part))
-        case.search_title = normalize(case.title)
-        case.latest_source_year = max(source.year for source, _ in cited)
-        for facet, value in sorted(facets):
+        derived = derive(
+            IndexData(
+                title=case.title,
+                summary=case.summary,
+                description=case.description,
+                approach=case.approach,
+                type_2025=case.type_2025,
+                hub_type_2019=case.hub_type_2019,
+                theme_keys=theme_keys,
+                places=[PlaceData.of(p.place, p.municipality, p.prefecture) for p in places],
+                populations=[
+                    figure.people
+                    for figure, place in self.figure_places[figures_before:]
+                    if figure.people is not None and is_counted_population(figure.kind, place.kind)
+                ],
+                organizations=[OrganizationData.of(organization) for _, organization in actors],
+                funding_kinds=[item.kind for item in funding],
+                infrastructure=[(item.kind, item.name) for item in infrastructure],
+                sources=[(source.key, source.year) for source, _ in cited],
+            )
+        )
+        for name, value in derived.columns().items():
+            setattr(case, name, value)
+        for facet, value in derived.facets:
             self.add("facets", case, CaseFacet(facet=facet, value=value))
         self.cases.append(case)
 
-    def add_citations(self, case, facets):
+    def add_citations(self, case):
         """Cite one to three documents; every other row of the case cites one of them."""
         sources = []
         for _ in range(self.count("citations")):
@@ -643,10 +650,9 @@ class _CaseBuilder:
             note = self.rng.choice(notes) if notes and self.rng.random() < 0.6 else ""
             citation = Citation(position=position, source_id=source.pk, section=section, note=note)
             self.add("citations", case, citation)
-            facets.add(("source", source.key))
         return cited
 
-    def add_places(self, case, cited, facets):
+    def add_places(self, case, cited):
         rng = self.rng
         places, used_names = [], set()
         for index in range(self.count("places")):
@@ -655,23 +661,11 @@ class _CaseBuilder:
             if planned is not None:
                 places.append(planned)
                 self.add("places", case, planned.place)
-        foreign = False
-        for planned in places:
-            prefecture = planned.prefecture or (
-                planned.municipality.prefecture if planned.municipality else None
-            )
-            if prefecture:
-                facets.add(("pref", prefecture.code))
-                facets.add(("region", prefecture.region))
-            foreign = foreign or planned.place.kind == Place.Kind.FOREIGN
-        facets.add(("scope", Scope.FOREIGN if foreign else Scope.DOMESTIC))
-
-        populations, position = [], 0
+        position = 0
         for planned in places:
             kind = planned.place.kind
             if kind == Place.Kind.MUNICIPALITY and rng.random() < 0.75:
-                figure = self.population_figure(case, planned, position, rng.choice(cited))
-                populations.append(figure.people)
+                self.population_figure(case, planned, position, rng.choice(cited))
                 position += 1
             elif kind == Place.Kind.DISTRICT and planned.municipality and rng.random() < 0.2:
                 # A district's population is shown but counts for neither band nor sort.
@@ -687,14 +681,9 @@ class _CaseBuilder:
             )
             self.add("figures", case, figure)
             position += 1
-        case.population = max(populations) if populations else None
-        for people in populations:
-            for band in POPULATION_BANDS:
-                if band.contains(people):
-                    facets.add(("pop", band.value))
         return places
 
-    def add_actors(self, case, cited, facets):
+    def add_actors(self, case, cited):
         rng, notes = self.rng, self.v.actor_notes
         actors = []
         for position in range(self.count("actors")):
@@ -712,26 +701,26 @@ class _CaseBuilder:
                 note=rng.choice(notes) if notes and rng.random() < 0.5 else "",
             )
             actors.append((self.add("actors", case, actor), organization))
-            facets.add(("org", organization.kind))
         return actors
 
-    def add_funding(self, case, cited, actors, facets):
+    def add_funding(self, case, cited, actors):
         rng = self.rng
+        funding = []
         for position in range(self.count("funding") if self.v.funding else 0):
             template = rng.choice(self.v.funding)
             provider = rng.choice(actors)[1] if actors and rng.random() < 0.5 else None
             source, section = rng.choice(cited)
-            funding = Funding(
+            item = Funding(
                 position=position,
                 source_id=source.pk,
                 section=section,
                 provider_id=provider.pk if provider else None,
                 **template,
             )
-            self.add("funding", case, funding)
-            facets.add(("funding", template["kind"]))
+            funding.append(self.add("funding", case, item))
+        return funding
 
-    def add_infrastructure(self, case, cited, places, facets):
+    def add_infrastructure(self, case, cited, places):
         rng = self.rng
         infrastructure = []
         for position in range(self.count("infrastructure") if self.v.infrastructure else 0):
@@ -748,7 +737,6 @@ class _CaseBuilder:
                 description=description,
             )
             infrastructure.append(self.add("infrastructure", case, item))
-            facets.add(("infra", kind))
         return infrastructure
 
     def add_outline(self, case, cited):

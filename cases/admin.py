@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
@@ -36,6 +37,21 @@ admin.site.site_title = _("国土事例カタログ")
 admin.site.index_title = _("カタログの編集")
 
 
+class HistoryAdmin(SimpleHistoryAdmin):
+    """simple-history's admin, answering 404 to a history URL whose ids are not numbers.
+
+    Its version view hands both ids to the database as they come, which raises ValueError (500)
+    for /admin/cases/case/1/history/abc/.
+    """
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if not (object_id.isascii() and object_id.isdigit()):
+            raise Http404
+        if not (version_id.isascii() and version_id.isdigit()):
+            raise Http404
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 # Reference data ------------------------------------------------------------------------------
 
 
@@ -55,7 +71,7 @@ class MunicipalityAdmin(admin.ModelAdmin):
 
 
 @admin.register(SourceDocument)
-class SourceDocumentAdmin(SimpleHistoryAdmin):
+class SourceDocumentAdmin(HistoryAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["short_title", "issuer", "published_label", "year", "case_count"]
     search_fields = ["title", "short_title", "issuer"]
@@ -73,7 +89,7 @@ class SourceDocumentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Theme)
-class ThemeAdmin(SimpleHistoryAdmin):
+class ThemeAdmin(HistoryAdmin):
     list_display = ["name", "short_name", "origin", "position", "case_count"]
     list_filter = ["origin"]
     list_editable = ["position"]
@@ -89,7 +105,7 @@ class ThemeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(SimpleHistoryAdmin):
+class OrganizationAdmin(HistoryAdmin):
     list_display = ["name", "kind", "alias_list", "case_count"]
     list_filter = ["kind"]
     search_fields = ["name", "aliases", "normalized_name"]
@@ -108,15 +124,6 @@ class OrganizationAdmin(SimpleHistoryAdmin):
     @admin.display(description=_("事例数"), ordering="case_count")
     def case_count(self, obj):
         return obj.case_count
-
-    # Cases index their organisations' names and aliases for search, and their kinds as a facet.
-    INDEXED_FIELDS = {"name", "aliases", "kind"}
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and self.INDEXED_FIELDS & set(form.changed_data):
-            for case in Case.objects.filter(actors__organization=obj).distinct():
-                case.refresh_index()
 
 
 # Cases ---------------------------------------------------------------------------------------
@@ -223,7 +230,7 @@ class CasePointInline(CaseRowInline):
 
 
 @admin.register(Case)
-class CaseAdmin(SimpleHistoryAdmin):
+class CaseAdmin(HistoryAdmin):
     list_display = ["title", "status", "type_2025", "hub_type_2019", "source_list", "view_link"]
     list_display_links = ["title"]
     list_filter = [
@@ -302,17 +309,37 @@ class CaseAdmin(SimpleHistoryAdmin):
         super().save_related(request, form, formsets, change)
         form.instance.refresh_index()
 
+    # simple-history restores the case's own fields only: its revert saves through save_model
+    # and the form's themes (as they are now), never save_related. The page says so
+    # (templates/admin/cases/case/object_history_form.html), and the index is refreshed here.
+    object_history_form_template = "admin/cases/case/object_history_form.html"
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        response = super().history_form_view(request, object_id, version_id, extra_context)
+        if request.method == "POST" and response.status_code == 302:
+            Case.objects.get(pk=object_id).refresh_index()
+        return response
+
+    def save_model(self, request, obj, form, change):
+        # The status moves through cases.review only: not through the form (read-only there)
+        # nor through a history revert, which saves an old version's status with its fields.
+        if change:
+            obj.status = Case.objects.filter(pk=obj.pk).values_list("status", flat=True).get()
+        super().save_model(request, obj, form, change)
+
     # History: the case's rows with its own fields (cases.history) ---------------------------
 
     object_history_template = "admin/cases/case/object_history.html"
     object_history_list_template = "admin/cases/case/object_history_list.html"
 
     def render_history_view(self, request, template, context, **kwargs):
-        # The page's records are the objects the list shows (the sliced queryset caches them).
-        records = list(context["page_obj"].object_list)
-        context["unattached_row_changes"] = (
-            history.attach_row_changes(records, context["object"].pk) if records else []
-        )
+        # The list of changes (not the revert form, which renders here too): its records are
+        # the objects the list shows (the sliced queryset caches them).
+        if "page_obj" in context:
+            records = list(context["page_obj"].object_list)
+            context["unattached_row_changes"] = (
+                history.attach_row_changes(records, context["object"].pk) if records else []
+            )
         return super().render_history_view(request, template, context, **kwargs)
 
     # The review step -------------------------------------------------------------------------

@@ -1,19 +1,22 @@
 """The catalogue's domain: case studies, the documents they come from, and what they involve."""
 
+import hashlib
+import json
 import uuid
 from decimal import Decimal
 
-from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
-from django.db import connections, models
+from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Cast
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .text import normalize, normalize_organization_name
+from . import search
+from .text import normalize_organization_name
 
 MIN_YEAR = 1800
 MAX_YEAR = 2100
@@ -43,27 +46,6 @@ def valid_month(field, name):
         name=name,
         violation_error_message=_("月は1から12で入力してください。"),
     )
-
-
-# The longest gram kokudo_ngram_codes() indexes (migration 0007): characters, pairs, trigrams.
-NGRAM_SIZE = 3
-
-
-def ngram_code(gram):
-    """Return the number kokudo_ngram_codes() stores for a gram: its code points, 21 bits apart."""
-    code = 0
-    for character in gram:
-        code = (code << 21) | ord(character)
-    return code
-
-
-def query_ngrams(words):
-    """Return the grams kokudo_ngram_codes() must hold for text containing every word."""
-    grams = set()
-    for word in words:
-        size = min(len(word), NGRAM_SIZE)
-        grams.update(word[i : i + size] for i in range(len(word) - size + 1))
-    return grams
 
 
 class NaturalKeyManager(models.Manager):
@@ -388,40 +370,8 @@ class CaseQuerySet(models.QuerySet):
         return self.get(slug=slug)
 
     def search(self, query):
-        """Keep cases whose indexed text contains every word of the query."""
-        words = normalize(query).split()
-        qs = self
-        if words and connections[self.db].vendor == "postgresql":
-            # Narrow through the n-gram index (migrations 0003, 0007); the substring test below
-            # then keeps exactly the cases that contain each word.
-            codes = ArrayField(models.BigIntegerField())
-            qs = qs.alias(
-                search_ngrams=models.Func(
-                    "search_text", function="kokudo_ngram_codes", output_field=codes
-                )
-            ).filter(
-                # One typed bigint array: element by element, Django would send each code as a
-                # 4-byte integer, and the index would match nothing.
-                search_ngrams__contains=models.Value(
-                    sorted(map(ngram_code, query_ngrams(words))), output_field=codes
-                )
-            )
-            # A word of up to three characters is itself one of the n-grams, so the index has
-            # already answered exactly; testing its substring would only read every text again.
-            words = [word for word in words if len(word) > NGRAM_SIZE]
-        for word in words:
-            qs = qs.filter(search_text__contains=word)
-        return qs
-
-    def by_relevance(self, query):
-        """Order cases whose title contains the query's first word first, then by title."""
-        first_word = normalize(query).split()[0]
-        return self.alias(
-            title_miss=models.Case(
-                models.When(search_title__contains=first_word, then=models.Value(0)),
-                default=models.Value(1),
-            )
-        ).order_by("title_miss", "title", "pk")
+        """Keep cases whose indexed text contains every word of the query (cases.search)."""
+        return search.search(self, query)
 
 
 DETAIL_RELATIONS = (
@@ -547,9 +497,24 @@ class Case(models.Model):
 
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+    # When the case was published or last changed in a way its page shows: the feed's order
+    # and each entry's <updated>. updated_at moves on every save, even one that changes nothing
+    # a reader sees (a re-load of the fixtures); this moves only when content_digest does.
+    content_changed_at = models.DateTimeField(
+        _("公開内容の更新日時"), null=True, editable=False, db_index=True
+    )
+    # A hash of the case's record as its fixture file holds it (see refresh_index()).
+    content_digest = models.CharField(max_length=64, editable=False, blank=True)
 
     history = HistoricalRecords(
-        excluded_fields=["search_text", "search_title", "population", "latest_source_year"]
+        excluded_fields=[
+            "search_text",
+            "search_title",
+            "population",
+            "latest_source_year",
+            "content_changed_at",
+            "content_digest",
+        ]
     )
 
     objects = CaseQuerySet.as_manager()
@@ -579,59 +544,82 @@ class Case(models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        # Publishing (first time or again) is a change readers see, whatever the rows hold.
+        if self.status == self.Status.PUBLISHED and (
+            getattr(self, "_loaded_status", None) != self.status or self.content_changed_at is None
+        ):
+            self.content_changed_at = timezone.now()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "content_changed_at"}
+        super().save(*args, **kwargs)
+        self._loaded_status = self.status
+
     def get_absolute_url(self):
         return reverse("cases:case_detail", kwargs={"slug": self.slug})
 
     def natural_key(self):
         return (self.slug,)
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        if "status" in field_names:
+            instance._loaded_status = instance.status
+        return instance
+
+    def reader_digest(self):
+        """Hash what the case's page shows: its record as the fixture file holds it."""
+        from .fixtures import case_record  # the fixture pipeline imports this module
+
+        record = case_record(self)
+        # Publishing is dated by save(); the digest follows only what a published page shows.
+        record.pop("status")
+        record = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(record.encode()).hexdigest()
+
     def refresh_index(self):
         """Recompute the search text, facet memberships and sort keys from the case's rows."""
-        from .facets import facet_values_for  # facets imports this module
+        # cases.indexing derives them from these models, so it can only be imported once they
+        # are defined; every caller of refresh_index() runs long after that.
+        from .indexing import refresh
 
-        places = list(self.places.select_related("municipality__prefecture", "prefecture"))
-        actors = list(self.actors.select_related("organization"))
-        parts = [self.title, self.summary, self.description, self.approach]
-        for place in places:
-            parts += [place.name, str(place.municipality or ""), str(place.prefecture or "")]
-        for actor in actors:
-            parts += [actor.organization.name, *actor.organization.aliases]
-        parts += [item.name for item in self.infrastructure.all()]
-        self.search_text = normalize("\n".join(part for part in parts if part))
-        self.search_title = normalize(self.title)
+        refresh(type(self).objects.filter(pk=self.pk))
+        self.refresh_from_db(fields=INDEXED_FIELDS)
+        self.note_content_change()
 
-        populations = [
-            figure.people
-            for figure in KeyFigure.objects.filter(
-                case=self, kind=KeyFigure.Kind.POPULATION, place__kind=Place.Kind.MUNICIPALITY
-            )
-            if figure.people is not None
-        ]
-        self.population = max(populations) if populations else None
-        self.latest_source_year = self.citations.aggregate(latest=models.Max("source__year"))[
-            "latest"
-        ]
+    def note_content_change(self):
+        """Date a change readers see: the record of a published case differs from last time.
+
+        Only here, for one case at a time (admin saves, the loader): `manage.py reindex` and
+        bulk generation change how cases are indexed, not what their pages say.
+        """
+        digest = self.reader_digest()
+        # The first digest is a baseline (cases from before the field, filled by migration
+        # 0009): only a later difference is a change readers see.
+        if (
+            self.content_digest
+            and digest != self.content_digest
+            and self.status == self.Status.PUBLISHED
+        ):
+            self.content_changed_at = timezone.now()
+        self.content_digest = digest
         type(self).objects.filter(pk=self.pk).update(
-            search_text=self.search_text,
-            search_title=self.search_title,
-            population=self.population,
-            latest_source_year=self.latest_source_year,
+            content_digest=self.content_digest, content_changed_at=self.content_changed_at
         )
-        CaseFacet.objects.filter(case=self).delete()
-        CaseFacet.objects.bulk_create(
-            CaseFacet(case=self, facet=facet, value=value)
-            for facet, value in sorted(set(facet_values_for(self)))
-        )
-        CatalogueVersion.bump()
+
+
+# The columns refresh_index() writes (cases.indexing derives them).
+INDEXED_FIELDS = ("search_text", "search_title", "population", "latest_source_year")
 
 
 class CatalogueVersion(models.Model):
     """A token that changes whenever what the public pages show changes.
 
-    Each process keeps an in-memory facet index (cases.facet_index) and rebuilds it when the
-    token differs from the one it was built at; rendered case pages are cached under it. A
-    random token, not a counter, so that a rolled-back transaction also returns to a token that
-    matches its data.
+    Each process keeps an in-memory facet index (cases.facets.index) and brings it up to date
+    when the token differs from the one it was built at, from the IndexChange rows written with
+    each new token; rendered case pages are cached under it. A random token, not a counter, so
+    that a rolled-back transaction also returns to a token that matches its data.
     """
 
     token = models.CharField(max_length=32)
@@ -647,10 +635,39 @@ class CatalogueVersion(models.Model):
         return token
 
     @classmethod
-    def bump(cls):
-        updated = cls.objects.filter(pk=1).update(token=uuid.uuid4().hex)
-        if not updated:
-            cls.objects.get_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
+    def bump(cls, case_ids=None):
+        """Give the catalogue a new token; case_ids names the only cases that changed, if known.
+
+        Without case_ids, processes rebuild their index from scratch (a theme renamed, a
+        catalogue loaded); with them, they apply just those cases.
+        """
+        with transaction.atomic():
+            # The UPDATE locks the version row until commit, so concurrent bumps queue here
+            # and their IndexChange ids, taken below, ascend in commit order: a process that
+            # has read the changes up to one id never sees a lower one committed later.
+            updated = cls.objects.filter(pk=1).update(token=uuid.uuid4().hex)
+            if not updated:
+                cls.objects.get_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
+            if case_ids is not None:
+                IndexChange.objects.bulk_create(IndexChange(case_pk=pk) for pk in set(case_ids))
+            if case_ids is None or IndexChange.objects.count() > IndexChange.KEPT:
+                full = IndexChange.objects.create(case_pk=None)
+                # Every process that had not read these must rebuild anyway.
+                IndexChange.objects.filter(pk__lt=full.pk).delete()
+
+
+class IndexChange(models.Model):
+    """What changed with a new catalogue token: one case, or everything (case_pk empty)."""
+
+    # Not a foreign key: a deleted case must still be taken out of the index.
+    case_pk = models.BigIntegerField(null=True)
+
+    # Past this many rows, a bump marks everything changed and clears the older ones: processes
+    # rebuild once in that many edits, and the table stays small.
+    KEPT = 10_000
+
+    def __str__(self):
+        return f"case {self.case_pk}" if self.case_pk is not None else "everything"
 
 
 class CaseFacet(models.Model):
@@ -1009,10 +1026,15 @@ class KeyFigure(CaseRow):
     @property
     def people(self):
         """The figure as a number of people, when its unit allows (約4千人 -> 4000)."""
-        multiplier = self.PEOPLE_MULTIPLIERS.get(self.unit)
-        if multiplier is None or self.value is None:
+        return self.people_in(self.value, self.unit)
+
+    @classmethod
+    def people_in(cls, value, unit):
+        """A value and unit as a number of people, or None when the unit is not people."""
+        multiplier = cls.PEOPLE_MULTIPLIERS.get(unit)
+        if multiplier is None or value is None:
             return None
-        return int(Decimal(self.value) * multiplier)
+        return int(Decimal(value) * multiplier)
 
     @property
     def as_of_or_undated(self):

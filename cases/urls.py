@@ -1,14 +1,21 @@
 from django.urls import path
 
-from . import views
+from . import feeds, views
 
 app_name = "cases"
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("cases/", views.CaseListView.as_view(), name="case_list"),
+    # Before the case pages: "feed" would otherwise be read as a case's slug.
+    path("cases/feed/", feeds.CaseFeed(), name="feed"),
     path("cases/<slug:slug>/", views.CaseDetailView.as_view(), name="case_detail"),
     path("cases/<slug:slug>/preview/", views.CasePreviewView.as_view(), name="case_preview"),
+    path(
+        "cases/<slug:slug>/cite.<str:extension>",
+        views.CaseCitationView.as_view(),
+        name="case_citation",
+    ),
     path("places/", views.PlaceListView.as_view(), name="place_list"),
     path(
         "places/autocomplete/",
@@ -23,4 +30,6 @@ urlpatterns = [
         views.OrganizationDetailView.as_view(),
         name="organization_detail",
     ),
+    path("terms/", views.TermsView.as_view(), name="terms"),
+    path("catalog.jsonld", views.catalog_jsonld, name="catalog"),
 ]

@@ -5,6 +5,7 @@ production set at least SECRET_KEY and ALLOWED_HOSTS; DATABASE_URL selects Postg
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -47,9 +48,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "django_filters",
     "django_htmx",
     "simple_history",
+    "axes",
     "cases",
 ]
 # The benchmark and its synthetic data (bench/) are for development and CI only: production
@@ -68,8 +71,23 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Before any view, form or the database sees a path or query with control characters or an
+    # outsized body; after the middleware above, so that their answers carry the security headers.
+    "kokudo.middleware.RejectControlCharactersMiddleware",
+    "kokudo.middleware.RequestBodyLimitMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "kokudo.middleware.AdminNoStoreMiddleware",
+    # Turns a locked-out login into the lockout page (AXES_LOCKOUT_TEMPLATE).
+    "axes.middleware.AxesMiddleware",
+    # Last, so that its process_exception sees a view's database error before anything else.
+    "kokudo.middleware.DatabaseUnavailableMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked-out account or address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "kokudo.urls"
@@ -188,6 +206,15 @@ STORAGES = {
     },
 }
 
+# The licence the catalogue applies to its own data (summaries, structure), and the named URL
+# of the page that states it and says how to attribute. JSON exports give this page's URL as
+# their `license` (cases.metadata.license_url).
+DATA_LICENSE = {
+    "name": "公共データ利用規約（第1.0版）（PDL1.0）",
+    "short_name": "PDL1.0",
+    "page": "cases:terms",
+}
+
 # Where load_catalogue and export_catalogue read and write the curated data.
 CATALOGUE_FIXTURES_DIR = Path(os.environ.get("CATALOGUE_FIXTURES_DIR", BASE_DIR / "fixtures"))
 
@@ -196,15 +223,48 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Served behind the reverse proxy of deploy/nginx.conf, which sets X-Forwarded-Proto and X-Real-IP.
+BEHIND_PROXY = env_bool("BEHIND_PROXY")
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # A load balancer probes these over plain HTTP (kokudo.health).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
-    if env_bool("BEHIND_PROXY"):
+    if BEHIND_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Only staff log in: a session lasts a working day and ends with the browser.
+SESSION_COOKIE_AGE = 9 * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Request bodies. The public pages take no POST; the largest form is a case's change form with
+# all its inlines: 伊那市's has 812 fields, 76,592 bytes urlencoded (measured 2026-12-01 by
+# tests/kokudo/test_limits.py, which keeps the largest case under a quarter of these caps;
+# Django's default of 1,000 fields would be too close). Nothing is uploaded, so the form data
+# cap is also the cap on a whole body (RequestBodyLimitMiddleware; nginx's client_max_body_size
+# in deploy/nginx.conf matches it).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5_000
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one username, or
+# from one address, further attempts are refused for AXES_COOLOFF_TIME, the right password too.
+# A failed attempt during the lock-out starts the cool-off again. Unlock by hand with
+# `manage.py axes_reset_username NAME` or `axes_reset_ip ADDRESS` (README, "Admin login").
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "lockout.html"
+# lockout.html is the page; axes uses this message where it answers without the template.
+AXES_COOLOFF_MESSAGE = _("ログインの失敗が続いたため、しばらくログインできません。")
+# Behind the proxy every request comes from 127.0.0.1; the client's address is the one nginx
+# puts in X-Real-IP (deploy/nginx.conf), which it overwrites whatever the client sent.
+AXES_CLIENT_IP_CALLABLE = "kokudo.middleware.client_ip_address"
 
 # Everything the pages need comes from this site; no inline script. The one exception: map tiles
 # (地理院タイル) are images from the GSI tile host (static/js/map.js). The admin sets a few inline

@@ -5,6 +5,7 @@ from .compare import CaseCompareView
 from .detail import CaseDetailView
 from .home import HomeView
 from .organization import OrganizationDetailView
+from .pages import CaseCitationView, TermsView, catalog_jsonld, robots_txt
 from .places import (
     MunicipalityAutocompleteView,
     PlaceDetailView,
@@ -14,6 +15,7 @@ from .places import (
 from .preview import CasePreviewView
 
 __all__ = [
+    "CaseCitationView",
     "CaseCompareView",
     "CaseDetailView",
     "CaseListView",
@@ -24,4 +26,7 @@ __all__ = [
     "PlaceDetailView",
     "PlaceGeoJSONView",
     "PlaceListView",
+    "TermsView",
+    "catalog_jsonld",
+    "robots_txt",
 ]

@@ -5,8 +5,8 @@ from django.views.generic import ListView
 
 from .. import exports
 from ..browse import SORTS, BrowseQuery
-from ..facet_index import current_index
 from ..facets import FacetCounts, build_facets
+from ..facets.index import current_index
 from ..models import Case
 
 PAGE_SIZE = 20

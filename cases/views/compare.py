@@ -3,7 +3,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from ..browse import clean_query, quoted_values
-from ..facet_index import current_index, title_matches_first
+from ..facets.index import current_index, title_matches_first
 from ..models import Case, KeyFigure
 from ..text import strip_control_characters
 

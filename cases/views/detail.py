@@ -5,7 +5,7 @@ from django.views.generic import DetailView
 
 from .. import exports
 from ..cache import cache_get, cache_set
-from ..facet_index import current_index
+from ..facets.index import current_index
 from ..models import (
     DETAIL_RELATIONS,
     OUTLINE_RELATIONS,

@@ -1,7 +1,7 @@
 from django.views.generic import TemplateView
 
-from ..facet_index import current_index
 from ..facets import FACETS_BY_PARAM
+from ..facets.index import current_index
 from ..models import SourceDocument
 
 

@@ -30,3 +30,9 @@ document.addEventListener("click", async (event) => {
     button.textContent = "コピー";
   }, 2500);
 });
+
+// A cached page carries the day it was rendered: a printed sheet shows the day it is printed.
+document.querySelectorAll("[data-print-date]").forEach((field) => {
+  const today = new Date();
+  field.textContent = `${today.getFullYear()}年${today.getMonth() + 1}月${today.getDate()}日`;
+});

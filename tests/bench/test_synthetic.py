@@ -163,6 +163,7 @@ def test_bench_measures_every_scenario(tmp_path):
     assert set(result["scenarios"]) == {
         "browse_all",
         "browse_2_facets",
+        "browse_after_save",
         "browse_4_facets",
         "search_2char",
         "search_3char",
@@ -175,6 +176,14 @@ def test_bench_measures_every_scenario(tmp_path):
         "json_2_facets",
         "admin_changelist_2_facets",
     }
+    after_save = result["scenarios"].pop("browse_after_save")
+    assert after_save["worst_ms"] >= after_save["median_ms"] > 0
+    assert after_save["worst_over_median"] > 0
+    assert result["ratios"]["after_save_worst_over_browse"] == after_save["worst_over_median"]
+    # The first request after the save reads the change: the version, the IndexChange rows,
+    # the changed case, its facet rows and its title's rank, besides the page's own queries.
+    assert after_save["queries"] > result["scenarios"]["browse_2_facets"]["queries"]
+    assert "after a save, worst of 50 browse requests" in out.getvalue()
     for name, figures in result["scenarios"].items():
         assert set(figures) == {"median_ms", "p95_ms", "queries"}, name
         assert figures["median_ms"] > 0

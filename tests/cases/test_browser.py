@@ -227,11 +227,12 @@ def test_compare_cases_and_copy_a_citation(browser, site, csp_violations):
     screenshot(page, "compare-1280")
 
     page.goto(f"{site}/cases/meets/")
-    button = page.get_by_role("button", name="コピー").first
+    # The sources' citation lines (figures have their own, tested in test_print.py).
+    button = page.locator(".source").get_by_role("button", name="コピー").first
     button.click()
     page.get_by_role("button", name="コピーしました").wait_for()
     copied = page.evaluate("navigator.clipboard.readText()")
-    assert copied == page.locator(".cite-line").first.input_value()
+    assert copied == page.locator(".source .cite-line").first.input_value()
     assert copied.startswith("国土審議会")
     context.close()
     assert csp_violations.messages == []

@@ -9,7 +9,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from cases.exports import FORMULA_PREFIXES, SCHEMA_VERSION, neutralise_cell
-from cases.facet_index import current_index
+from cases.facets.index import current_index
 from cases.models import Case
 from tests.factories import CaseFactory, PlaceFactory
 
@@ -101,7 +101,11 @@ def test_browse_json_states_its_schema_and_the_csv_limit(client, settings):
 
 @pytest.mark.parametrize("prefix", FORMULA_PREFIXES, ids=repr)
 def test_csv_cells_never_start_a_formula(client, prefix):
-    case = published_case(slug="zz-formula", title=f"{prefix}1+2 事例")
+    case = published_case(slug="zz-formula", title="数式の試験")
+    # Stored past the save-time rules (a saved "\r" becomes "\n"): the CSV guards whatever the
+    # database holds, however it got there.
+    Case.objects.filter(pk=case.pk).update(title=f"{prefix}1+2 事例")
+    case.refresh_index()
     row = csv_row_of(client, case.slug)
     assert row[1] == f"'{prefix}1+2 事例"
 

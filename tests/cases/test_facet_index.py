@@ -3,10 +3,11 @@
 import pytest
 from django.http import QueryDict
 
-from cases.facet_index import FacetIndex, current_index
-from cases.facets import dynamic_labels, facet_counts
-from cases.filters import CaseFilterSet
+from cases.browse import BrowseQuery
+from cases.facets import dynamic_labels
+from cases.facets.index import FacetIndex, current_index
 from cases.models import Case, CatalogueVersion
+from tests.cases import sql_reference
 from tests.factories import CaseFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,14 +29,12 @@ SELECTIONS = [
 
 @pytest.mark.parametrize("query_string", SELECTIONS)
 def test_index_equals_sql(query_string):
-    fs = CaseFilterSet(
-        QueryDict(query_string), queryset=Case.objects.published(), labels=dynamic_labels()
-    )
-    results, counts = current_index().select(fs.selected_facets(), fs.query, fs.sort_key)
-    sql_ids = list(fs.qs.values_list("pk", flat=True))
+    browse = BrowseQuery.parse(QueryDict(query_string), dynamic_labels())
+    results, counts = current_index().select(browse.selected, browse.query, browse.sort_key)
+    sql_ids = list(sql_reference.select(browse).values_list("pk", flat=True))
     assert results.ids() == sql_ids
     assert len(results) == len(sql_ids)
-    assert counts == facet_counts(fs.searched(), fs.selected_facets()).counts
+    assert counts == sql_reference.counts(browse)
     page = results[0:20]
     assert [case.pk for case in page] == sql_ids[:20]
 

@@ -1,13 +1,14 @@
 """Generated query strings never cause a server error or echo markup unescaped."""
 
 import os
-from urllib.parse import urlencode
+from urllib.parse import unquote_to_bytes, urlencode
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cases.facets import FACETS
+from kokudo.middleware import CONTROL_CHARACTERS
 
 pytestmark = pytest.mark.django_db
 
@@ -74,8 +75,14 @@ def fuzz(examples):
     )
 
 
+def refused(url):
+    """URLs holding control characters are answered 400 before any view (kokudo.middleware)."""
+    return bool(CONTROL_CHARACTERS.search(unquote_to_bytes(url.replace("+", " "))))
+
+
 def assert_escaped(response, query):
-    assert response.status_code in (200, 404), (response.status_code, query)
+    expected = (400,) if refused(query) else (200, 404)
+    assert response.status_code in expected, (response.status_code, query)
     if response["Content-Type"].startswith("text/html"):
         body = response.content.decode()
         for marker in ("<script>alert", "<img src=x"):
@@ -92,6 +99,9 @@ def test_browse_html(client, query):
 @given(query=query_strings)
 def test_browse_json(client, query):
     response = client.get(f"/cases/?{query}&format=json")
+    if refused(query):
+        assert response.status_code == 400, query
+        return
     assert response.status_code == 200, query
     assert response.json()["count"] >= 0
 
@@ -100,6 +110,9 @@ def test_browse_json(client, query):
 @given(query=query_strings)
 def test_browse_csv(client, query):
     response = client.get(f"/cases/?{query}&format=csv")
+    if refused(query):
+        assert response.status_code == 400, query
+        return
     assert response.status_code == 200, query
     assert response.getvalue().startswith("\ufeff".encode())
 
@@ -107,8 +120,9 @@ def test_browse_csv(client, query):
 @fuzz(400)
 @given(query=query_strings, slug=st.one_of(st.just("meets"), st.text(max_size=40)))
 def test_detail(client, query, slug):
-    response = client.get(f"/cases/{slug}/?{query}".replace("//", "/x/"))
-    assert_escaped(response, query)
+    url = f"/cases/{slug}/?{query}".replace("//", "/x/")
+    # The client drops what follows a "#" in the slug: only the rest is sent.
+    assert_escaped(client.get(url), url.partition("#")[0])
 
 
 @fuzz(300)

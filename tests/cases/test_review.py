@@ -165,7 +165,10 @@ def test_preview_shows_a_draft_to_staff_only(client, alice):
 def test_preview_of_a_published_case_matches_its_public_page(client, alice):
     public = client.get(reverse("cases:case_detail", args=["meets"])).content.decode()
     client.force_login(alice)
-    preview = client.get(reverse("cases:case_preview", args=["meets"])).content.decode()
+    preview_url = reverse("cases:case_preview", args=["meets"])
+    preview = client.get(preview_url).content.decode()
+    # The printed sheet names the page's own address.
+    preview = preview.replace(preview_url, reverse("cases:case_detail", args=["meets"]))
     # The same page but for the banner (and the signed-in header).
     assert public.split('<article class="case"')[1] == preview.split('<article class="case"')[1]
 
@@ -208,6 +211,7 @@ def test_an_unpublished_case_appears_nowhere_public(client, status):
         (reverse("cases:case_detail", args=["meets"]), {}),
         (reverse("cases:case_detail", args=["meets"]), {"format": "json"}),
         (reverse("cases:home"), {}),
+        (reverse("cases:feed"), {}),
         (reverse("cases:place_list"), {}),
     ]:
         status_code, body = public(url, **params)

@@ -3,7 +3,8 @@
 import pytest
 from django.db import connection
 
-from cases.models import Case, ngram_code, query_ngrams
+from cases.models import Case
+from cases.search import ngram_code, query_ngrams
 from cases.text import normalize
 
 pytestmark = pytest.mark.django_db

@@ -188,7 +188,9 @@ def test_pagination_and_absurd_page_numbers(client):
         {"type": "nonsense"},
         {"type": ["commons", "commons", "zzz"]},
         {"q": "x" * 10_000},
-        {"q": "交通\x00\x1f\u202e"},
+        # Tab and a bidi override are odd but allowed; C0 controls such as NUL are refused
+        # with a 400 before any view runs (tests/kokudo/test_middleware.py).
+        {"q": "交通\t\u202e"},
         {"q": '<script>alert("x")</script>'},
         {"sort": "drop table"},
         {"pref": "99", "pop": "<b>"},

@@ -9,7 +9,7 @@ EDITOR_GROUP = "編集者"
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0008_actor_role_founding_officers_qualifier_maximum'),
+        ('cases', '0010_index_change'),
     ]
 
     operations = [

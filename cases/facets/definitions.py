@@ -1,0 +1,211 @@
+"""The browse facets, one class each: its parameter, label, options, and a case's values.
+
+As Django admin's FieldListFilter and Datasette's Facet classes do, each facet owns everything
+about itself. Adding a facet is one class here (it registers itself, in the order written),
+then `manage.py reindex` to write its values for every case, a line in the README's parameter
+table and a test. The values are derived from a case's IndexData (cases.indexing), which both
+the database and the synthetic generator produce, so there is one rule for each facet.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from ..models import (
+    CaseType,
+    Funding,
+    HubType,
+    Infrastructure,
+    Organization,
+    Place,
+    Prefecture,
+    Region,
+    SourceDocument,
+    Theme,
+)
+
+_registered = []  # one instance of every Facet subclass, in the order they are written
+
+
+class Facet:
+    """A browse facet. Subclasses set param and label, and choices or load_options()."""
+
+    param = ""
+    label = ""
+    choices = ()  # static (value, label) pairs; facets whose values live in tables load them
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _registered.append(cls())
+
+    @property
+    def dynamic(self):
+        """Whether the options come from a table (and so change with the catalogue)."""
+        return type(self).load_options is not Facet.load_options
+
+    def load_options(self):
+        """Read the (value, label) options from the database (facets without static choices)."""
+        return list(self.choices)
+
+    def options(self, labels):
+        """The (value, label) options; labels holds what dynamic_labels() loaded."""
+        return labels.get(self.param, []) if self.dynamic else list(self.choices)
+
+    def values(self, case):
+        """Return the values a case (an IndexData) has for this facet."""
+        raise NotImplementedError
+
+
+class TypeFacet(Facet):
+    param = "type"
+    label = _("類型（2025年報告書）")
+    choices = tuple(CaseType.choices)
+
+    def values(self, case):
+        return [case.type_2025] if case.type_2025 else []
+
+
+class HubFacet(Facet):
+    param = "hub"
+    label = _("拠点の類型（2019年）")
+    choices = tuple(HubType.choices)
+
+    def values(self, case):
+        return [case.hub_type_2019] if case.hub_type_2019 else []
+
+
+class ThemeFacet(Facet):
+    param = "theme"
+    label = _("テーマ")
+
+    def load_options(self):
+        return [(t.key, t.short_name or t.name) for t in Theme.objects.all()]
+
+    def values(self, case):
+        return case.theme_keys
+
+
+class RegionFacet(Facet):
+    param = "region"
+    label = _("地方")
+    choices = tuple(Region.choices)
+
+    def values(self, case):
+        return [place.region for place in case.places if place.region]
+
+
+class PrefectureFacet(Facet):
+    param = "pref"
+    label = _("都道府県")
+
+    def load_options(self):
+        return [(p.code, p.name) for p in Prefecture.objects.all()]
+
+    def values(self, case):
+        return [place.prefecture_code for place in case.places if place.prefecture_code]
+
+
+@dataclass(frozen=True)
+class PopulationBand:
+    value: str
+    label: str
+    low: int
+    high: int | None  # exclusive; None is open-ended
+
+    def contains(self, people):
+        return people >= self.low and (self.high is None or people < self.high)
+
+
+POPULATION_BANDS = (
+    PopulationBand("lt10k", "1万人未満", 0, 10_000),
+    PopulationBand("10k-50k", "1万〜5万人", 10_000, 50_000),
+    PopulationBand("50k-100k", "5万〜10万人", 50_000, 100_000),
+    PopulationBand("100k-300k", "10万〜30万人", 100_000, 300_000),
+    PopulationBand("gte300k", "30万人以上", 300_000, None),
+)
+
+
+class PopulationFacet(Facet):
+    """The bands of the populations stated for the case's municipalities (each one counts)."""
+
+    param = "pop"
+    label = _("人口規模（記載値）")
+    choices = tuple((band.value, band.label) for band in POPULATION_BANDS)
+
+    def values(self, case):
+        return [
+            band.value
+            for people in case.populations
+            for band in POPULATION_BANDS
+            if band.contains(people)
+        ]
+
+
+class OrganizationFacet(Facet):
+    param = "org"
+    label = _("関係主体の種別")
+    choices = tuple(Organization.Kind.choices)
+
+    def values(self, case):
+        return [organization.kind for organization in case.organizations]
+
+
+class FundingFacet(Facet):
+    param = "funding"
+    label = _("資金の種別")
+    choices = tuple(Funding.Kind.choices)
+
+    def values(self, case):
+        return case.funding_kinds
+
+
+class InfrastructureFacet(Facet):
+    param = "infra"
+    label = _("基盤・施設の種別")
+    choices = tuple(Infrastructure.Kind.choices)
+
+    def values(self, case):
+        return [kind for kind, _name in case.infrastructure]
+
+
+class SourceFacet(Facet):
+    param = "source"
+    label = _("出典資料")
+
+    def load_options(self):
+        return [(s.key, s.short_title) for s in SourceDocument.objects.all()]
+
+    def values(self, case):
+        return [key for key, _year in case.sources]
+
+
+class Scope:
+    DOMESTIC = "domestic"
+    FOREIGN = "foreign"
+    CHOICES = ((DOMESTIC, _("国内")), (FOREIGN, _("海外")))
+
+
+class ScopeFacet(Facet):
+    """Every case is domestic or foreign: foreign when any of its places is abroad."""
+
+    param = "scope"
+    label = _("国内・海外")
+    choices = Scope.CHOICES
+
+    def values(self, case):
+        foreign = any(place.kind == Place.Kind.FOREIGN for place in case.places)
+        return [Scope.FOREIGN if foreign else Scope.DOMESTIC]
+
+
+FACETS = tuple(_registered)
+FACETS_BY_PARAM = {facet.param: facet for facet in FACETS}
+
+
+def dynamic_labels():
+    """Load the options of the facets whose values live in tables (one query each)."""
+    return {facet.param: facet.load_options() for facet in FACETS if facet.dynamic}
+
+
+def facet_pairs(case):
+    """Every (facet, value) pair a case (an IndexData) belongs to, sorted, once each."""
+    return sorted({(facet.param, value) for facet in FACETS for value in facet.values(case)})
