@@ -224,3 +224,17 @@ def test_an_unpublished_case_appears_nowhere_public(client, status):
     assert public(reverse("cases:case_detail", args=["zz-secret"]), format="json")[0] == 404
     assert public(reverse("cases:place_detail", args=[lonely.lg_code]))[0] == 404
     assert public(actor.organization.get_absolute_url())[0] == 404
+
+
+def test_a_history_revert_does_not_publish_past_review(admin_client, alice):
+    from tests.cases.test_reindexing import resubmit
+
+    case = Case.objects.get(slug="meets")
+    published_version = case.history.order_by("-history_date", "-history_id").first()
+    assert published_version.status == Case.Status.PUBLISHED
+    edit_as(alice, case, status=Case.Status.DRAFT)
+    revert_url = reverse(
+        "admin:cases_case_simple_history", args=[case.pk, published_version.history_id]
+    )
+    resubmit(admin_client, revert_url)
+    assert Case.objects.get(slug="meets").status == Case.Status.DRAFT
