@@ -482,7 +482,9 @@ def detail_prefetch(name):
 
 class Case(models.Model):
     class Status(models.TextChoices):
+        # Only PUBLISHED is public; every public query asks for it (CaseQuerySet.published()).
         DRAFT = "draft", _("下書き")
+        REVIEW = "review", _("確認待ち")
         PUBLISHED = "published", _("公開")
 
     class Kind(models.TextChoices):
@@ -569,6 +571,8 @@ class Case(models.Model):
         ordering = ["title"]
         verbose_name = _("事例")
         verbose_name_plural = _("事例")
+        # Publishing is a step of its own (cases.review): who may take it is a permission.
+        permissions = [("publish_case", _("事例を公開できる"))]
         constraints = [
             models.CheckConstraint(
                 condition=year_range_q("start_year"),

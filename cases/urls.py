@@ -11,6 +11,7 @@ urlpatterns = [
     path("cases/feed/", feeds.CaseFeed(), name="feed"),
     path("cases/overview/", views.CaseOverviewView.as_view(), name="case_overview"),
     path("cases/<slug:slug>/", views.CaseDetailView.as_view(), name="case_detail"),
+    path("cases/<slug:slug>/preview/", views.CasePreviewView.as_view(), name="case_preview"),
     path(
         "cases/<slug:slug>/cite.<str:extension>",
         views.CaseCitationView.as_view(),

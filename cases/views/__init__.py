@@ -14,6 +14,7 @@ from .places import (
     PlaceGeoJSONView,
     PlaceListView,
 )
+from .preview import CasePreviewView
 
 __all__ = [
     "CaseCitationView",
@@ -21,6 +22,7 @@ __all__ = [
     "CaseDetailView",
     "CaseListView",
     "CaseOverviewView",
+    "CasePreviewView",
     "CommonFactorListView",
     "HomeView",
     "MunicipalityAutocompleteView",

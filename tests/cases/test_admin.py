@@ -54,7 +54,8 @@ def test_case_add_form_renders(admin_client):
 
 
 def test_bulk_publish_action(admin_client):
-    Case.objects.filter(slug="meets").update(status=Case.Status.DRAFT)
+    # Publishing takes a case awaiting review (cases.review).
+    Case.objects.filter(slug="meets").update(status=Case.Status.REVIEW)
     response = admin_client.post(
         reverse("admin:cases_case_changelist"),
         {"action": "publish", "_selected_action": [Case.objects.get(slug="meets").pk]},
