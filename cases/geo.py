@@ -88,10 +88,22 @@ class CaseGeography:
     case_json: dict = field(default_factory=dict)
     town_json: dict = field(default_factory=dict)
     types_json: str = "{}"
+    # Every municipality with coordinates, with a case or not: where a `near` search may start.
+    origins: dict = field(default_factory=dict)  # lg_code -> Town
+    origin_names: dict = field(default_factory=dict)  # name, and prefecture + name -> [lg_code]
 
     @classmethod
     def build(cls, version):
         geography = cls(version=version)
+        for town_id, lg_code, name, prefecture, lat, lon in (
+            Municipality.objects.exclude(latitude=None)
+            .exclude(longitude=None)
+            .order_by("lg_code")
+            .values_list("pk", "lg_code", "name", "prefecture__name", "latitude", "longitude")
+        ):
+            geography.origins[lg_code] = Town(town_id, lg_code, name, prefecture, lat, lon)
+            for key in (name, f"{prefecture}{name}"):
+                geography.origin_names.setdefault(key, []).append(lg_code)
         published = Case.objects.published()
         for pk, slug, title, case_type, population in published.values_list(
             "pk", "slug", "title", "type_2025", "population"
@@ -163,6 +175,22 @@ class CaseGeography:
         slug, title, case_type = self.cases[case_id]
         return {"slug": slug, "title": title, "type": case_type}
 
+    def find_origin(self, text):
+        """The municipality a `near` value names: an LG code, a name or prefecture + name.
+
+        Returns (Town, "") or (None, why not): a name several municipalities share (府中市) asks
+        for the prefecture too.
+        """
+        text = text.strip().replace(" ", "").replace("\u3000", "")
+        if text in self.origins:
+            return self.origins[text], ""
+        codes = self.origin_names.get(text, [])
+        if len(codes) == 1:
+            return self.origins[codes[0]], ""
+        if codes:
+            return None, "ambiguous"
+        return None, "unknown"
+
     def distances_from(self, lat, lon):
         """Distance in km from a point to every municipality that has a published case."""
         return {
@@ -217,12 +245,13 @@ def municipalities_within(lg_code, km):
 def cases_near(lg_code, km, geography=None):
     """{case id: km} of the published cases with a municipality within km of lg_code's office.
 
-    The `near` filter's selection; raises Municipality.DoesNotExist for an unknown code.
+    The `near` filter's selection; raises Municipality.DoesNotExist for an unknown code (or one
+    without coordinates, which no distance can be measured from).
     """
-    origin = Municipality.objects.only("latitude", "longitude").get(lg_code=lg_code)
-    if origin.latitude is None or origin.longitude is None:
-        return {}
     geography = geography or current_geography()
+    origin = geography.origins.get(lg_code)
+    if origin is None:
+        raise Municipality.DoesNotExist(f"No municipality {lg_code!r} with coordinates.")
     distances = geography.distances_from(origin.latitude, origin.longitude)
     within = {town_id: d for town_id, d in distances.items() if d <= km}
     return geography.case_distances(within)
@@ -290,14 +319,16 @@ def population_range(case, geography=None):
     )
 
 
-def _collect(case_ids, geography):
+def _collect(case_ids, geography, unmapped_limit=0):
     """Per municipality: its number of cases in the selection and its first FEATURE_CASE_LIMIT.
 
-    Also the count of the selection's cases without a marker, by reason. The one loop behind
-    both forms of the map data (geojson_for_cases, geojson_text).
+    Also the count of the selection's cases without a marker, by reason, and the first
+    unmapped_limit of them. The one loop behind every form of the map data (geojson_for_cases,
+    geojson_text, map_summary).
     """
     counts, listed = {}, {}
     unmapped = {Unmapped.WIDE: 0, Unmapped.FOREIGN: 0}
+    unmapped_first = {Unmapped.WIDE: [], Unmapped.FOREIGN: []}
     case_towns, reasons = geography.case_towns, geography.unmapped
     for case_id in case_ids:
         towns = case_towns.get(case_id)
@@ -305,6 +336,8 @@ def _collect(case_ids, geography):
             reason = reasons.get(case_id)
             if reason:
                 unmapped[reason] += 1
+                if len(unmapped_first[reason]) < unmapped_limit:
+                    unmapped_first[reason].append(case_id)
             continue
         for town_id in towns:
             first = listed.get(town_id)
@@ -315,7 +348,32 @@ def _collect(case_ids, geography):
                 counts[town_id] += 1
                 if len(first) < FEATURE_CASE_LIMIT:
                     first.append(case_id)
-    return counts, listed, unmapped
+    return counts, listed, unmapped, unmapped_first
+
+
+def map_summary(case_ids, geography=None, unmapped_limit=20):
+    """What the map view says in text: the municipalities with their counts, most cases first,
+    and the cases the map cannot show (prefecture-wide or national; foreign), the first few of
+    each listed."""
+    geography = geography or current_geography()
+    counts, _listed, unmapped, unmapped_first = _collect(case_ids, geography, unmapped_limit)
+    towns = sorted(
+        ((geography.towns[town_id], count) for town_id, count in counts.items()),
+        key=lambda item: (-item[1], item[0].lg_code),
+    )
+    return {
+        "towns": [{"town": town, "count": count} for town, count in towns],
+        "unmapped_total": sum(unmapped.values()),
+        "unmapped": [
+            {
+                "reason": reason,
+                "count": unmapped[reason],
+                "cases": _case_entries(geography, [(pk, {}) for pk in unmapped_first[reason]]),
+            }
+            for reason in (Unmapped.WIDE, Unmapped.FOREIGN)
+            if unmapped[reason]
+        ],
+    }
 
 
 def geojson_for_cases(case_ids, geography=None):
@@ -326,7 +384,7 @@ def geojson_for_cases(case_ids, geography=None):
     `unmapped` counts the selection's cases without a marker.
     """
     geography = geography or current_geography()
-    counts, listed, unmapped = _collect(case_ids, geography)
+    counts, listed, unmapped, _first = _collect(case_ids, geography)
     features = []
     for town_id, first in listed.items():
         town = geography.towns[town_id]
@@ -358,7 +416,7 @@ def geojson_text(case_ids, geography=None):
     about six times as long (34,000 bench cases: 773 ms against 134 ms, on a loaded machine).
     """
     geography = geography or current_geography()
-    counts, listed, unmapped = _collect(case_ids, geography)
+    counts, listed, unmapped, _first = _collect(case_ids, geography)
     case_json, town_json = geography.case_json, geography.town_json
     parts = ['{"type":"FeatureCollection","features":[']
     for town_id, first in listed.items():
@@ -404,8 +462,17 @@ def nearby_context(case, limit=5, geography=None):
     near_url = None
     towns = geography.case_towns.get(case.pk, ())
     if nearest and towns:
-        km = min(NEAR_MAX_KM, max(NEAR_MIN_KM, math.ceil(nearest[-1]["km"])))
         origin = geography.towns[towns[0]]
+        # The list measures from whichever of the case's municipalities is nearest; the link
+        # measures from the first, so its distance must reach every case listed from there.
+        from_origin = geography.case_distances(
+            geography.distances_from(origin.latitude, origin.longitude)
+        )
+        slugs = {item["slug"] for item in nearest}
+        farthest = max(
+            km for case_id, km in from_origin.items() if geography.cases[case_id][0] in slugs
+        )
+        km = min(NEAR_MAX_KM, max(NEAR_MIN_KM, math.ceil(farthest)))
         near_url = f"{browse}?{urlencode({'near': origin.lg_code, 'km': km})}"
         near_origin = origin
     else:
@@ -423,6 +490,7 @@ def nearby_context(case, limit=5, geography=None):
         "nearest": nearest,
         "near_url": near_url,
         "near_origin": near_origin,
+        "town_count": len(towns),
         "population": population,
         "population_range": population_range(case, geography),
         "same_region": similar_population_cases(case, True, limit, geography),

@@ -291,11 +291,33 @@ class FacetIndex:
             self._position = {case_id: index for index, case_id in enumerate(self.ids)}
         return self._position
 
-    def select(self, selected, query, sort):
-        """Return the results and facet counts of a browse request."""
+    def ids_mask(self, case_ids):
+        """The bits of the given cases (those not in the index are left out)."""
+        position = self.position
+        return positions_to_bits(
+            [position[case_id] for case_id in case_ids if case_id in position], len(self.ids)
+        )
+
+    def value_counts(self, facet, bits):
+        """{value: how many of bits have it} for one facet, values with none left out."""
+        counts = {}
+        for value, value_bits in self.by_facet.get(facet, ()):
+            count = (value_bits & bits).bit_count()
+            if count:
+                counts[value] = count
+        return counts
+
+    def select(self, selected, query, sort, mask=None):
+        """Return the results and facet counts of a browse request.
+
+        mask: the bits of a filter that is not a facet (the `near` distance); like the search,
+        it narrows what every facet counts.
+        """
         base, title_matches = self.all_bits, 0
         if query:
             base, title_matches = self.search_mask(query)
+        if mask is not None:
+            base &= mask
         masks = {
             facet: self.facet_mask(facet, values) for facet, values in selected.items() if values
         }

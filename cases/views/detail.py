@@ -6,6 +6,7 @@ from django.views.generic import DetailView
 from .. import exports
 from ..cache import cache_get, cache_set
 from ..facets.index import current_index
+from ..geo import current_geography, nearby_context
 from ..models import (
     DETAIL_RELATIONS,
     OUTLINE_RELATIONS,
@@ -62,6 +63,10 @@ class CaseDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         case = self.object
         context["similar_cases"] = related_cases(case, current_index(self.catalogue_version))
+        # The geography is kept in memory per catalogue version: no query once it is built.
+        context["nearby"] = nearby_context(
+            case, geography=current_geography(self.catalogue_version)
+        )
         context["sources"] = self.sources_with_statements(case)
         context["places"] = self.places_with_figures(case)
         return context
