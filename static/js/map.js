@@ -146,6 +146,7 @@
     for (const feature of data.features) addMarker(clusters, feature, options);
     // What the map holds, for tests and for anyone checking it against the text list.
     root.dataset.markers = String(data.features.length);
+    root.kokudoMarkers = clusters;
     showUnmapped(root, data.unmapped);
     if (root.dataset.center) {
       const [lat, lng] = root.dataset.center.split(",").map(Number);
