@@ -451,7 +451,9 @@ def geojson_for_cases(case_ids, geography=None):
 def geojson_text(case_ids, geography=None):
     """geojson_for_cases() as JSON text, assembled from pieces serialised once per version.
 
-    What a response sends: building and serialising the dictionaries anew on each request took
+    What a response sends (the browse page's format=geojson too: a table by index position
+    instead of case ids was tried and cost more CPU, 52 against 38 ms for 20,000 of 100,000
+    synthetic cases). Building and serialising the dictionaries anew on each request took
     about six times as long (34,000 bench cases: 773 ms against 134 ms, on a loaded machine).
     """
     geography = geography or current_geography()

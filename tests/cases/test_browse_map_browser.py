@@ -79,9 +79,7 @@ def test_switching_between_list_and_map_keeps_the_filters(browser, site):
     page.locator("fieldset", has_text="国内・海外").get_by_role("checkbox").first.check()
     page.wait_for_url(re.compile(r"scope="))
     assert "view=map" in page.url
-    page.wait_for_function(
-        f"document.querySelector('[data-map]').dataset.geojson !== {before!r}"
-    )
+    page.wait_for_function(f"document.querySelector('[data-map]').dataset.geojson !== {before!r}")
     wait_for_map(page)
     assert sorted(marker_titles(page)) == sorted(feature_titles(page, site))
     filtered = result_count(page)
