@@ -70,7 +70,8 @@ def test_switching_between_list_and_map_keeps_the_filters(browser, site):
     in_list = result_count(page)
     page.get_by_role("navigation", name="表示の切り替え").get_by_role("link", name="地図").click()
     page.wait_for_url(re.compile(r"view=map"))
-    assert "region=chubu" in page.url and "q=%E5%9C%B0%E5%9F%9F" in page.url
+    assert "region=chubu" in page.url
+    assert "q=%E5%9C%B0%E5%9F%9F" in page.url
     wait_for_map(page)
     assert result_count(page) == in_list
     before = page.locator("[data-map]").get_attribute("data-geojson")
@@ -86,7 +87,8 @@ def test_switching_between_list_and_map_keeps_the_filters(browser, site):
 
     page.get_by_role("navigation", name="表示の切り替え").get_by_role("link", name="一覧").click()
     page.wait_for_url(re.compile(r"scope="))
-    assert "view=map" not in page.url and "region=chubu" in page.url
+    assert "view=map" not in page.url
+    assert "region=chubu" in page.url
     assert result_count(page) == filtered
     assert page.locator(".case-list").is_visible()
     page.close()
