@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from . import citations
 from .facets import FACETS, FACETS_BY_PARAM
+from .geo import NEAR_DEFAULT_KM, NEAR_MAX_KM, NEAR_MIN_KM, parse_km
 from .text import normalize, strip_control_characters
 
 MAX_QUERY_LENGTH = 100
@@ -26,11 +27,12 @@ SORTS = (
 SORT_KEYS = {key for key, _label in SORTS}
 # The page's own data (figures.csv: the key figures of the matches), and a selection's
 # citations in each format cases.citations writes.
-FORMATS = ("json", "csv", "figures.csv", *citations.FORMATS)
+FORMATS = ("json", "csv", "figures.csv", "geojson", *citations.FORMATS)
 # How a selection's description joins the values chosen in one facet (any of them matches) and
 # the facets (all of them must); labels may hold "・" themselves (デジタル基盤・データ連携).
 ANY_OF = " または "
 ALL_OF = " × "
+VIEWS = ("list", "map")  # "list" is the default and is left out of the canonical query
 
 
 def quoted_values(values):
@@ -64,10 +66,22 @@ class BrowseQuery:
     page: int | None = 1  # None: not a number
     format: str = ""  # "" or one of FORMATS
     ignored_format: str = ""
+    view: str = "list"
+    ignored_view: str = ""
+    near: object = None  # the Town (cases.geo) the `near` filter measures from, or None
+    km: int = NEAR_DEFAULT_KM
+    ignored_near: str = ""  # the value as sent, when no one municipality has that code or name
+    near_ambiguous: bool = False  # a name several municipalities share
+    ignored_km: str = ""
 
     @classmethod
-    def parse(cls, data, labels):
-        """Read a QueryDict; labels are the options of the facets whose values live in tables."""
+    def parse(cls, data, labels, find_origin=None):
+        """Read a QueryDict; labels are the options of the facets whose values live in tables.
+
+        find_origin(text) -> (Town or None, reason) resolves `near` (CaseGeography.find_origin);
+        it is called only when the request has a `near`, so other requests do not load the
+        geography.
+        """
         selected, ignored = {}, {}
         for facet in FACETS:
             known = {str(value) for value, _label in facet.options(labels)}
@@ -80,7 +94,24 @@ class BrowseQuery:
         sort = data.get("sort") or ""
         response_format = data.get("format") or ""
         page_raw = data.get("page") or "1"
+        view = data.get("view") or "list"
+        near, ignored_near, ambiguous = None, "", False
+        near_raw = strip_control_characters(data.get("near") or "").strip()
+        if near_raw and find_origin is not None:
+            near, reason = find_origin(near_raw)
+            if near is None:
+                ignored_near, ambiguous = near_raw, reason == "ambiguous"
+        km = parse_km(data.get("km"))
+        # A distance without a place is what the picker sends with its text box left empty.
+        ignored_km = data.get("km") if km is None and near else ""
         return cls(
+            view=view if view in VIEWS else "list",
+            ignored_view="" if view in VIEWS else view,
+            near=near,
+            km=NEAR_DEFAULT_KM if km is None else km,
+            ignored_near=ignored_near,
+            near_ambiguous=ambiguous,
+            ignored_km=ignored_km,
             selected=selected,
             ignored=ignored,
             query=query,
@@ -129,8 +160,21 @@ class BrowseQuery:
                     params.appendlist(facet.param, value)
         if self.query and remove != ("q", self.query):
             params["q"] = self.query
+        if self.near and remove != ("near", self.near.lg_code):
+            params["near"] = self.near.lg_code
+            params["km"] = str(self.km)
         if self.sort:
             params["sort"] = self.sort
+        if self.view != "list":
+            params["view"] = self.view
+        return params
+
+    def querydict_for_view(self, view):
+        """The canonical query string of the same selection in another view (list or map)."""
+        params = self.querydict()
+        params.pop("view", None)
+        if view != "list":
+            params["view"] = view
         return params
 
     def description(self, labels):
@@ -176,6 +220,40 @@ class BrowseQuery:
             notices.append(
                 _("形式 %(value)s には対応していないため、ページとして表示しています。")
                 % {"value": quoted_values([self.ignored_format])}
+            )
+        if self.ignored_view:
+            notices.append(
+                _("表示 %(value)s はないため、一覧で表示しています。")
+                % {"value": quoted_values([self.ignored_view])}
+            )
+        if self.ignored_near and self.near_ambiguous:
+            notices.append(
+                _(
+                    "「%(value)s」という市区町村は複数あるため、距離の条件を外しました。"
+                    "都道府県名を付けるか、一覧から選んでください。"
+                )
+                % {"value": quoted_values([self.ignored_near])}
+            )
+        elif self.ignored_near:
+            notices.append(
+                _(
+                    "「%(value)s」という市区町村（名称または全国地方公共団体コード）が見つからない"
+                    "ため、距離の条件を外しました。"
+                )
+                % {"value": quoted_values([self.ignored_near])}
+            )
+        if self.ignored_km:
+            notices.append(
+                _(
+                    "距離 %(value)s は%(min)d〜%(max)dkmの整数ではないため、"
+                    "%(km)dkmで絞り込みました。"
+                )
+                % {
+                    "value": quoted_values([self.ignored_km]),
+                    "min": NEAR_MIN_KM,
+                    "max": NEAR_MAX_KM,
+                    "km": self.km,
+                }
             )
         if self.page is None:
             notices.append(_("ページ番号が数字ではないため、最初のページを表示しています。"))

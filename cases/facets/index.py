@@ -317,26 +317,46 @@ class FacetIndex:
             self._position = {case_id: index for index, case_id in enumerate(self.ids)}
         return self._position
 
-    def select(self, selected, query, sort, *, with_counts=True):
+    def ids_mask(self, case_ids):
+        """The bits of the given cases (those not in the index are left out)."""
+        position = self.position
+        return positions_to_bits(
+            [position[case_id] for case_id in case_ids if case_id in position], len(self.ids)
+        )
+
+    def value_counts(self, facet, bits):
+        """{value: how many of bits have it} for one facet, values with none left out."""
+        counts = {}
+        for value, value_bits in self.by_facet.get(facet, ()):
+            count = (value_bits & bits).bit_count()
+            if count:
+                counts[value] = count
+        return counts
+
+    def select(self, selected, query, sort, mask=None, *, with_counts=True):
         """Return the results and facet counts of a browse request.
 
-        with_counts=False leaves the counts empty, for a reader of the results alone (the feed).
+        mask: the bits of a filter that is not a facet (the `near` distance); like the search,
+        it narrows what every facet counts. with_counts=False leaves the counts empty, for a
+        reader of the results alone (the feed).
         """
         base, title_matches = self.all_bits, 0
         if query:
             base, title_matches = self.search_mask(query)
+        if mask is not None:
+            base &= mask
         masks = {
             facet: self.facet_mask(facet, values) for facet, values in selected.items() if values
         }
         result = base
-        for mask in masks.values():
-            result &= mask
+        for facet_bits in masks.values():
+            result &= facet_bits
         counts = {}
         for facet in FACETS if with_counts else ():
             others = base
-            for other, mask in masks.items():
+            for other, facet_bits in masks.items():
                 if other != facet.param:
-                    others &= mask
+                    others &= facet_bits
             for value, bits in self.by_facet.get(facet.param, ()):
                 count = (bits & others).bit_count()
                 if count:

@@ -1,4 +1,4 @@
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
@@ -7,15 +7,26 @@ from django.views.generic import ListView
 
 from .. import citations, exports, feeds, metadata
 from ..browse import SORTS, BrowseQuery
+from ..choropleth import render_choropleth
 from ..facets import POPULATION_BANDS, FacetCounts, build_facets
 from ..facets.display import active_filters
 from ..facets.index import current_index
+from ..geo import (
+    NEAR_MAX_KM,
+    NEAR_MIN_KM,
+    cases_near,
+    current_geography,
+    geojson_text,
+    map_summary,
+)
 from ..http_cache import SharedResponse, mark_private
 from ..models import Case, CatalogueVersion
 from ..suggest import close_matches
 from .pages import selection_citations
 
 PAGE_SIZE = 20
+# The distances the near picker offers; any whole number of km in NEAR_MIN_KM..NEAR_MAX_KM works.
+NEAR_KM_CHOICES = (10, 20, 30, 50, 100, 200, 300)
 
 
 class CaseListView(ListView):
@@ -27,7 +38,17 @@ class CaseListView(ListView):
         index = current_index(version)
         # Theme, prefecture and source labels change with the catalogue, so the index keeps them.
         self.labels = index.labels
-        self.browse = browse = BrowseQuery.parse(request.GET, self.labels)
+        self.index = index
+        self._geography = None
+        self.browse = browse = BrowseQuery.parse(
+            request.GET, self.labels, lambda text: self.geography.find_origin(text)
+        )
+        if browse.format == "geojson":
+            self.select(index)
+            return HttpResponse(
+                geojson_text(self.results.ids(), self.geography),
+                content_type="application/geo+json",
+            )
         if browse.format in ("csv", "figures.csv"):
             self.select(index)
             return exports.csv_response(
@@ -63,11 +84,24 @@ class CaseListView(ListView):
 
     def select(self, index):
         browse = self.browse
-        self.results, self.counts = index.select(browse.selected, browse.query, browse.sort_key)
+        mask = None
+        if browse.near:
+            # Not a facet: the cases with a place within km of the chosen municipality.
+            mask = index.ids_mask(cases_near(browse.near.lg_code, browse.km, self.geography))
+        self.results, self.counts = index.select(
+            browse.selected, browse.query, browse.sort_key, mask
+        )
 
     def render_page(self, index, request, *args, **kwargs):
         self.select(index)
         return super().get(request, *args, **kwargs)
+
+    @property
+    def geography(self):
+        """The map table of the index's catalogue version, loaded only by requests that use it."""
+        if self._geography is None:
+            self._geography = current_geography(self.index.version)
+        return self._geography
 
     def get_queryset(self):
         """The matching cases, in display order, from the in-memory facet index."""
@@ -117,7 +151,17 @@ class CaseListView(ListView):
             canonical_query=browse.querydict(),
             unbanded_count=self.unbanded_count(),
             **self.nothing_found(page.paginator.count),
+            view=browse.view,
+            list_query=browse.querydict_for_view("list"),
+            map_query=browse.querydict_for_view("map"),
+            near=browse.near,
+            near_km=browse.km,
+            near_km_choices=NEAR_KM_CHOICES,
+            near_km_min=NEAR_MIN_KM,
+            near_km_max=NEAR_MAX_KM,
         )
+        if browse.view == "map":
+            context.update(self.map_context())
         return context
 
     def unbanded_count(self):
@@ -125,6 +169,41 @@ class CaseListView(ListView):
         index = current_index()
         banded = index.facet_mask("pop", [band.value for band in POPULATION_BANDS])
         return len(index.ids) - banded.bit_count()
+
+    def map_context(self):
+        """The map view's text: municipalities with counts, the cases the map cannot show, and
+        the prefecture map of the selection shown when the tiles do not load."""
+        # A prefecture's link adds it to the selection and stays on the map.
+        list_query = self.browse.querydict().urlencode()
+        base = self.request.path
+
+        def add_prefecture(code):
+            return f"{base}?{list_query}&pref={code}" if list_query else f"{base}?pref={code}"
+
+        prefecture_counts = self.index.value_counts("pref", self.results.bits)
+        return {
+            "map": map_summary(self.results.ids(), self.geography),
+            "geojson_query": self.browse.querydict_for_view("list"),
+            "selection_map": render_choropleth(
+                prefecture_counts, add_prefecture, caption="都道府県別の事例数（この条件）"
+            ),
+        }
+
+    def active_filters(self, facets):
+        """The chosen values and the search, each with the query string that removes it, and
+        the distance filter, which is not a facet."""
+        browse = self.browse
+        active = active_filters(browse, facets)
+        if browse.near:
+            chip = {
+                "facet": _("距離"),
+                "label": _("%(place)sから%(km)dkm以内")
+                % {"place": browse.near.prefecture + browse.near.name, "km": browse.km},
+                "remove": browse.querydict(remove=("near", browse.near.lg_code)).urlencode(),
+            }
+            # Before the search words, which come last.
+            active.insert(len(active) - 1 if browse.query else len(active), chip)
+        return active
 
     def nothing_found(self, total):
         """When nothing matches: the same words without the filters, and close names."""
@@ -166,9 +245,6 @@ class CaseListView(ListView):
         query = params.urlencode()
         path = reverse("cases:case_list") + (f"?{query}" if query else "")
         return self.request.build_absolute_uri(path)
-
-    def active_filters(self, facets):
-        return active_filters(self.browse, facets)
 
     def is_fragment(self):
         # htmx asks again with HX-History-Restore-Request when Back misses its history cache;

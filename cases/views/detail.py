@@ -6,6 +6,7 @@ from django.views.generic import DetailView
 from .. import exports
 from ..differences import case_differences
 from ..facets.index import current_index
+from ..geo import current_geography, nearby_context
 from ..http_cache import SharedResponse, mark_private
 from ..models import (
     DETAIL_RELATIONS,
@@ -70,6 +71,10 @@ class CaseDetailView(DetailView):
         index = current_index(self.catalogue_version)
         context["similar_cases"] = related_cases(case, index)
         context["common_factors"] = index.options_of("factor", case.pk)
+        # The geography is kept in memory per catalogue version: no query once it is built.
+        context["nearby"] = nearby_context(
+            case, geography=current_geography(self.catalogue_version)
+        )
         context["sources"] = self.sources_with_statements(case)
         context["places"] = self.places_with_figures(case)
         actors = list(case.actors.all()) if case.has_actors else []

@@ -144,6 +144,9 @@
       placeUrl: root.dataset.placeUrl,
     };
     for (const feature of data.features) addMarker(clusters, feature, options);
+    // What the map holds, for tests and for anyone checking it against the text list.
+    root.dataset.markers = String(data.features.length);
+    root.kokudoMarkers = clusters;
     showUnmapped(root, data.unmapped);
     if (root.dataset.center) {
       const [lat, lng] = root.dataset.center.split(",").map(Number);
@@ -154,9 +157,17 @@
     root.setAttribute("aria-busy", "false");
   }
 
+  function startAll(container) {
+    container.querySelectorAll("[data-map]").forEach((root) => {
+      if (root.dataset.mapStarted) return;
+      root.dataset.mapStarted = "true";
+      root.hidden = false;
+      start(root);
+    });
+  }
+
   if (typeof L === "undefined") return;
-  document.querySelectorAll("[data-map]").forEach((root) => {
-    root.hidden = false;
-    start(root);
-  });
+  startAll(document);
+  // The browse page swaps its results in with htmx: start the map that arrives with them.
+  document.addEventListener("htmx:load", (event) => startAll(event.detail.elt));
 })();

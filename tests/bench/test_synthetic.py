@@ -178,6 +178,8 @@ def test_bench_measures_every_scenario(tmp_path):
         "json_2_facets",
         "feed_2_facets",
         "overview_2_facets",
+        "map_geojson_2_facets",
+        "near_50km",
         "admin_changelist_2_facets",
     }
     after_save = result["scenarios"].pop("browse_after_save")

@@ -308,3 +308,18 @@ def test_choropleth_links_every_prefecture_with_a_title():
     assert "<title>北海道 0件</title>" in html
     assert "<li>" in html
     assert "5件" in html  # the legend's top class
+
+
+@pytest.mark.parametrize("limit", [1, 3])
+def test_the_first_few_are_the_first_few_of_the_whole_ranking(limit):
+    """nearest_cases and similar_population_cases stop early; what they return must be the head
+    of the full ranking (by distance or closeness, then title)."""
+    geography = geo.current_geography()
+    for case in Case.objects.published():
+        whole = geo.nearest_cases(case, limit=10_000, geography=geography)
+        head = geo.nearest_cases(case, limit=limit, geography=geography)
+        assert [i["slug"] for i in head] == [i["slug"] for i in whole][:limit], case.slug
+        for same_region in (True, False):
+            whole = geo.similar_population_cases(case, same_region, 10_000, geography)
+            head = geo.similar_population_cases(case, same_region, limit, geography)
+            assert [i["slug"] for i in head] == [i["slug"] for i in whole][:limit], case.slug

@@ -35,6 +35,9 @@ BENCH_USER = "bench-admin"
 THEME = "transport-redesign"
 TWO_FACETS = [("theme", THEME), ("org", "municipality")]
 FOUR_FACETS = [*TWO_FACETS, ("region", "kanto"), ("pop", "10k-50k")]
+# The near filter's origin: 伊那市 (全国地方公共団体コード), central, with towns all around it.
+NEAR_ORIGIN = "202096"
+NEAR_KM = 50
 SEARCH_2CHAR = "交通"
 SEARCH_3CHAR = "自治体"
 # Longer than the index's grams (migration 0007): the texts of the candidates must be read.
@@ -260,6 +263,8 @@ class Command(BaseCommand):
             # The same selection's Atom feed: it must cost no more than its browse page.
             "feed_2_facets": f"{reverse('cases:feed')}?{urlencode(TWO_FACETS)}",
             "overview_2_facets": f"{reverse('cases:case_overview')}?{urlencode(TWO_FACETS)}",
+            "map_geojson_2_facets": (f"{browse}?{urlencode([*TWO_FACETS, ('format', 'geojson')])}"),
+            "near_50km": f"{browse}?{urlencode([('near', NEAR_ORIGIN), ('km', NEAR_KM)])}",
             "admin_changelist_2_facets": (
                 f"{reverse('admin:cases_case_changelist')}?"
                 f"{urlencode([('_facets', 'True'), *admin_filters])}"
