@@ -257,6 +257,25 @@ class CommonFactorAdmin(HistoryAdmin):
         return factor.n_cases
 
 
+class NeedsReviewFilter(admin.SimpleListFilter):
+    """「要確認」: the cases the catalogue audit (cases.audit, manage.py audit_catalogue) faults,
+    so that editors find them before publishing."""
+
+    title = _("要確認")
+    parameter_name = "audit"
+
+    def lookups(self, request, model_admin):
+        return [("problems", _("監査で指摘あり")), ("clean", _("指摘なし"))]
+
+    def queryset(self, request, queryset):
+        if self.value() not in ("problems", "clean"):
+            return None
+        faulted = {problem.case for problem in audit(queryset)}
+        if self.value() == "problems":
+            return queryset.filter(slug__in=faulted)
+        return queryset.exclude(slug__in=faulted)
+
+
 @admin.register(Case)
 class CaseAdmin(HistoryAdmin):
     list_display = [
@@ -270,6 +289,7 @@ class CaseAdmin(HistoryAdmin):
     ]
     list_display_links = ["title"]
     list_filter = [
+        NeedsReviewFilter,
         "status",
         "kind",
         "type_2025",

@@ -219,3 +219,23 @@ def test_a_reference_label_left_without_its_case_is_reported():
     problems = audit(Case.objects.filter(pk=case.pk))
     assert [p.check for p in problems] == ["reference"]
     assert "参考事例①" in problems[0].message
+
+
+def test_the_admin_lists_what_the_audit_faults(admin_client):
+    from django.urls import reverse
+
+    from tests.factories import CaseFactory, KeyFigureFactory
+
+    broken = CaseFactory(title="監査で指摘される事例")
+    KeyFigureFactory(
+        case=broken, as_printed="約12時間", qualifier="", printed_value="12", unit="時間"
+    )
+    assert any(problem.case == broken.slug for problem in audit(Case.objects.filter(pk=broken.pk)))
+    url = reverse("admin:cases_case_changelist")
+
+    def listed(value):
+        return set(admin_client.get(url, {"audit": value}).context["cl"].queryset)
+
+    # The curated catalogue passes the audit: only the broken case is faulted.
+    assert listed("problems") == {broken}
+    assert listed("clean") == set(Case.objects.exclude(pk=broken.pk))
