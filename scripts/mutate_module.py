@@ -8,8 +8,12 @@ hours on a shared machine. So this copies the project (without .venv and earlier
 build/mutmut/<module>/, rewrites the [tool.mutmut] section there to the one module and the given
 test files, and runs `mutmut run` and `mutmut results` in the copy. The pyproject.toml in the
 repository keeps the all-module configuration for `make mutate`.
+
+Against PostgreSQL (search.py's n-gram branch runs only there), set DATABASE_URL to your own
+database, PYTEST_ADDOPTS=--reuse-db (one test database for all mutants) and MUTMUT_CHILDREN=1.
 """
 
+import os
 import re
 import shutil
 import subprocess
@@ -23,7 +27,10 @@ IGNORE = shutil.ignore_patterns(".venv", "mutants", "build", ".git", "*.sqlite3"
 def main(module, *tests):
     if not tests:
         sys.exit("usage: mutate_module.py MODULE TEST_FILE [TEST_FILE ...]")
-    work = ROOT / "build" / "mutmut" / module.replace("/", "_").removesuffix(".py")
+    name = module.replace("/", "_").removesuffix(".py")
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        name += "-postgresql"
+    work = ROOT / "build" / "mutmut" / name
     if not (work / "mutants").exists():  # keep the results of an interrupted run to resume it
         shutil.rmtree(work, ignore_errors=True)
         shutil.copytree(ROOT, work, ignore=IGNORE)
@@ -39,8 +46,10 @@ def main(module, *tests):
         pyproject.replace(section, narrowed.replace("'", '"')), encoding="utf-8"
     )
     mutmut = str(ROOT / ".venv" / "bin" / "mutmut")
-    subprocess.run([mutmut, "run", "--max-children", "2"], cwd=work, check=False)
-    subprocess.run([mutmut, "results", "--all", "true"], cwd=work, check=False)
+    # MUTMUT_CHILDREN=1 for PostgreSQL: two children would share (and drop) one test database.
+    children = os.environ.get("MUTMUT_CHILDREN", "2")
+    subprocess.run([mutmut, "run", "--max-children", children], cwd=work, check=False)  # noqa: S603
+    subprocess.run([mutmut, "results", "--all", "true"], cwd=work, check=False)  # noqa: S603
 
 
 if __name__ == "__main__":
