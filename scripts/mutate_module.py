@@ -1,6 +1,7 @@
 """Mutation-test one module against only the tests that exercise it (docs/mutation.md).
 
     .venv/bin/python scripts/mutate_module.py cases/browse.py tests/cases/test_browse.py ...
+    .venv/bin/python scripts/mutate_module.py cases/indexing.py,cases/facets/definitions.py ...
 
 mutmut reads its settings from pyproject.toml in the directory it runs in, and times the whole
 test selection before the first mutant; running every module against every test file costs
@@ -24,10 +25,15 @@ ROOT = Path(__file__).resolve().parent.parent
 IGNORE = shutil.ignore_patterns(".venv", "mutants", "build", ".git", "*.sqlite3", "__pycache__")
 
 
+def toml_list(paths):
+    return "[" + ", ".join(f'"{path}"' for path in paths) + "]"
+
+
 def main(module, *tests):
     if not tests:
         sys.exit("usage: mutate_module.py MODULE TEST_FILE [TEST_FILE ...]")
-    name = module.replace("/", "_").removesuffix(".py")
+    modules = module.split(",")  # several modules that share their tests: one run
+    name = "+".join(m.replace("/", "_").removesuffix(".py") for m in modules)
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):
         name += "-postgresql"
     work = ROOT / "build" / "mutmut" / name
@@ -36,15 +42,13 @@ def main(module, *tests):
         shutil.copytree(ROOT, work, ignore=IGNORE)
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     section = re.search(r"^\[tool\.mutmut\]\n(?:(?!^\[).*\n)*", pyproject, re.M).group(0)
-    narrowed = re.sub(r"only_mutate = \[[^\]]*\]", f"only_mutate = [{module!r}]", section)
+    narrowed = re.sub(r"only_mutate = \[[^\]]*\]", f"only_mutate = {toml_list(modules)}", section)
     narrowed = re.sub(
         r"pytest_add_cli_args_test_selection = \[[^\]]*\]",
-        "pytest_add_cli_args_test_selection = [" + ", ".join(map(repr, tests)) + "]",
+        f"pytest_add_cli_args_test_selection = {toml_list(tests)}",
         narrowed,
     )
-    (work / "pyproject.toml").write_text(
-        pyproject.replace(section, narrowed.replace("'", '"')), encoding="utf-8"
-    )
+    (work / "pyproject.toml").write_text(pyproject.replace(section, narrowed), encoding="utf-8")
     mutmut = str(ROOT / ".venv" / "bin" / "mutmut")
     # MUTMUT_CHILDREN=1 for PostgreSQL: two children would share (and drop) one test database.
     children = os.environ.get("MUTMUT_CHILDREN", "2")
