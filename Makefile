@@ -62,7 +62,8 @@ test-postgres: install
 	DATABASE_URL=$(POSTGRES_URL) $(DEV_ENV) $(PY) -m pytest $(COVERAGE)
 
 ## Mutation testing of the modules listed under [tool.mutmut] in pyproject.toml (slow: hours
-## for all of them). MUTANTS narrows it, e.g. `make mutate MUTANTS='cases.text*'`.
+## for all of them). MUTANTS narrows it, e.g. `make mutate MUTANTS='cases.browse*'`;
+## scripts/mutate_module.py runs one module against its own tests (docs/mutation.md).
 MUTANTS ?=
 mutate: install
 	$(DEV_ENV) $(VENV)/bin/mutmut run $(MUTANTS)

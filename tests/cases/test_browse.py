@@ -4,7 +4,7 @@ from django.http import QueryDict
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cases.browse import MAX_QUERY_LENGTH, BrowseQuery
+from cases.browse import MAX_QUERY_LENGTH, BrowseQuery, parse_page
 
 LABELS = {"theme": [("transport-redesign", "交通")], "pref": [("13", "東京都")], "source": []}
 
@@ -21,12 +21,37 @@ def test_known_values_are_kept_once_in_order_and_unknown_ones_set_aside():
     assert "zzz という値はないため" in browse.notices(1)[0]
 
 
+def test_a_notice_quotes_the_first_five_unknown_values_cut_to_thirty_characters():
+    # A visitor can send any number of values of any length; the notice stays one short line.
+    long_value = "x" * 29 + "yz"  # 31 characters: the "z" is cut
+    browse = parse(f"type={long_value}&type=b&type=c&type=d&type=e&type=f")
+    assert browse.notices(1) == [
+        f"「類型（2025年報告書）」に {'x' * 29}y、b、c、d、e という値はないため、無視しました。"
+    ]
+
+
+def test_a_plain_browse_url_has_page_one_and_no_notices():
+    browse = parse("")
+    assert browse.page == 1
+    assert browse.notices(1) == []
+
+
+def test_known_sort_and_format_are_not_reported():
+    browse = parse("sort=-population&format=csv")
+    assert (browse.sort, browse.format) == ("-population", "csv")
+    assert (browse.ignored_sort, browse.ignored_format) == ("", "")
+    assert browse.notices(1) == []
+
+
 def test_search_is_normalised_and_cut_with_a_notice():
     assert parse("q=ＫＡＢＵＬＥＴ").query == "kabulet"
     browse = parse("q=" + "あ" * (MAX_QUERY_LENGTH + 5))
     assert browse.query == "あ" * MAX_QUERY_LENGTH
     assert browse.query_truncated
-    assert any(f"先頭の{MAX_QUERY_LENGTH}文字" in notice for notice in browse.notices(1))
+    assert browse.notices(1) == ["キーワードが長すぎるため、先頭の100文字で検索しました。"]
+    exactly = parse("q=" + "あ" * MAX_QUERY_LENGTH)
+    assert (exactly.query, exactly.query_truncated) == ("あ" * 100, False)
+    assert exactly.notices(1) == []
 
 
 def test_sort_defaults_to_relevance_with_a_search_and_title_without():
@@ -35,7 +60,7 @@ def test_sort_defaults_to_relevance_with_a_search_and_title_without():
     assert parse("q=交通&sort=-population").sort_key == "-population"
     unknown = parse("sort=drop table")
     assert unknown.sort_key == "title"
-    assert any("drop table" in notice for notice in unknown.notices(1))
+    assert unknown.notices(1) == ["並び順 drop table はないため、既定の順で表示しています。"]
 
 
 def test_format():
@@ -83,6 +108,16 @@ def test_page_numbers():
     ]
     assert parse("page=9").notices(2) == ["9 ページはないため、2 ページを表示しています。"]
     assert parse("page=2").notices(2) == []
+    # A page number past any real one is quoted by its first twelve characters.
+    assert parse("page=1234567890123456").notices(3) == [
+        "123456789012 ページはないため、3 ページを表示しています。"
+    ]
+
+
+def test_an_empty_or_missing_page_number_means_the_first_page():
+    assert parse_page("") == 1
+    assert parse_page(None) == 1
+    assert parse_page("x") is None
 
 
 def test_canonical_query_string_drops_page_format_and_unknown_values():

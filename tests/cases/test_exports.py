@@ -62,6 +62,9 @@ def test_case_json_has_its_own_schema(client):
     for figure in data["figures"]:
         assert figure["as_printed"]
         assert figure["undated"] or figure["as_of_year"] or figure["as_of_label"]
+    # fixtures/cases/meets.yaml: 厚真町's population, 約4千人 — the value as a plain decimal.
+    atsuma = next(figure for figure in data["figures"] if figure["as_printed"] == "約4千人")
+    assert (atsuma["qualifier"], atsuma["value"], atsuma["unit"]) == ("約", "4", "千人")
 
 
 def test_case_json_query_budget(client, django_assert_max_num_queries):

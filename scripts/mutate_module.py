@@ -1,0 +1,63 @@
+"""Mutation-test one module against only the tests that exercise it (docs/mutation.md).
+
+    .venv/bin/python scripts/mutate_module.py cases/browse.py tests/cases/test_browse.py ...
+    .venv/bin/python scripts/mutate_module.py cases/indexing.py,cases/facets/definitions.py ...
+
+mutmut reads its settings from pyproject.toml in the directory it runs in, and times the whole
+test selection before the first mutant; running every module against every test file costs
+hours on a shared machine. So this copies the project (without .venv and earlier mutants) to
+build/mutmut/<module>/, rewrites the [tool.mutmut] section there to the one module and the given
+test files, and runs `mutmut run` and `mutmut results` in the copy. The pyproject.toml in the
+repository keeps the all-module configuration for `make mutate`.
+
+Against PostgreSQL (search.py's n-gram branch runs only there), set DATABASE_URL to your own
+database, PYTEST_ADDOPTS=--reuse-db (one test database for all mutants) and MUTMUT_CHILDREN=1.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+IGNORE = shutil.ignore_patterns(".venv", "mutants", "build", ".git", "*.sqlite3", "__pycache__")
+
+
+def toml_list(paths):
+    return "[" + ", ".join(f'"{path}"' for path in paths) + "]"
+
+
+def main(module, *tests):
+    if not tests:
+        sys.exit("usage: mutate_module.py MODULE TEST_FILE [TEST_FILE ...]")
+    modules = module.split(",")  # several modules that share their tests: one run
+    name = "+".join(m.replace("/", "_").removesuffix(".py") for m in modules)
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        name += "-postgresql"
+    work = ROOT / "build" / "mutmut" / name
+    if not (work / "mutants").exists():  # keep the results of an interrupted run to resume it
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.copytree(ROOT, work, ignore=IGNORE)
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    section = re.search(r"^\[tool\.mutmut\]\n(?:(?!^\[).*\n)*", pyproject, re.M).group(0)
+    narrowed = re.sub(r"only_mutate = \[[^\]]*\]", f"only_mutate = {toml_list(modules)}", section)
+    narrowed = re.sub(
+        r"pytest_add_cli_args_test_selection = \[[^\]]*\]",
+        f"pytest_add_cli_args_test_selection = {toml_list(tests)}",
+        narrowed,
+    )
+    (work / "pyproject.toml").write_text(pyproject.replace(section, narrowed), encoding="utf-8")
+    mutmut = str(ROOT / ".venv" / "bin" / "mutmut")
+    # MUTMUT_CHILDREN=1 for PostgreSQL: two children would share (and drop) one test database.
+    children = os.environ.get("MUTMUT_CHILDREN", "2")
+    # MUTANTS narrows the run to some functions, e.g. MUTANTS='cases.indexing.x_derive*'.
+    names = os.environ.get("MUTANTS", "").split()
+    run = [mutmut, "run", "--max-children", children, *names]
+    subprocess.run(run, cwd=work, check=False)  # noqa: S603
+    subprocess.run([mutmut, "results", "--all", "true"], cwd=work, check=False)  # noqa: S603
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
