@@ -242,6 +242,20 @@ def yaml_facets(record):
     values |= {("funding", row["kind"]) for row in record.get("funding") or []}
     values |= {("infra", row["kind"]) for row in record.get("infrastructure") or []}
     values |= {("source", row["source"]) for row in record.get("citations") or []}
+    values |= _decade_and_sources(
+        record.get("start_year"), {row["source"] for row in record.get("citations") or []}
+    )
+    return values
+
+
+def _decade_and_sources(start_year, source_keys):
+    """README: `started` is the decade of the start year (2016 -> 2010s); `in_several_sources=1`
+    when more than one document is cited."""
+    values = set()
+    if start_year:
+        values.add(("started", f"{start_year - start_year % 10}s"))
+    if len(source_keys) > 1:
+        values.add(("in_several_sources", "1"))
     return values
 
 
@@ -296,6 +310,9 @@ def table_facets():
         found |= {("funding", row.kind) for row in case.funding.all()}
         found |= {("infra", row.kind) for row in case.infrastructure.all()}
         found |= {("source", row.source.key) for row in case.citations.all()}
+        found |= _decade_and_sources(
+            case.start_year, {row.source.key for row in case.citations.all()}
+        )
         values[case.slug] = found
     return values
 

@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from cases.models import CaseType, HubType, SourceDocument, Theme
+from cases.models import CaseType, HubType, Region, SourceDocument, Theme
 from tests import oracles
 
 pytestmark = pytest.mark.django_db
@@ -41,16 +41,21 @@ def expected_row(client, item):
     theme_keys = [theme["key"] for theme in record["themes"]]
     themes = Theme.objects.filter(key__in=theme_keys).order_by("position", "key")
     sources = SourceDocument.objects.in_bulk(field_name="key")
-    population = oracles.yaml_population(oracles.yaml_cases()[item["slug"]])
+    prefectures = list(
+        dict.fromkeys(place["prefecture"] for place in record["places"] if place["prefecture"])
+    )
+    regions = [oracles.REGION_OF_CODE[oracles.PREFECTURES[name][0]] for name in prefectures]
     return {
         "スラッグ": record["slug"],
         "事例名": item["title"],
         "URL": item["url"],
         "類型（2025年）": CaseType(case_type).label if case_type else "",
         "拠点の類型（2019年）": (HubType(hub).label if hub else ""),
-        "テーマ": "、".join(theme.name for theme in themes),
+        # The short label, the one every page shows (Theme.label).
+        "テーマ": "、".join(theme.label for theme in themes),
         "場所": "、".join(item["places"]),
-        "人口（記載値の最大）": "" if population is None else str(population),
+        "都道府県": "、".join(prefectures),
+        "地方": "、".join(dict.fromkeys(str(Region(region).label) for region in regions)),
         "要約": item["summary"],
         "出典": " / ".join(citation_line(row, sources) for row in record.get("citations", [])),
     }
@@ -66,6 +71,12 @@ def test_csv_rows_equal_the_json_of_the_same_selection(client, django_assert_max
     for page in range(1, first.num_pages + 1):
         items |= {item["slug"]: item for item in oracles.browse(client, FILTERED, page).results}
     for row in rows:
+        # Each stated population, as printed, with its place; never one number for several.
+        stated = row.pop("人口（資料の記載）")
+        record = oracles.yaml_cases()[row["スラッグ"]]
+        for figure in record.get("figures") or []:
+            if figure["kind"] == "population":
+                assert f"{figure['place']}：{figure['as_printed']}" in stated, row["スラッグ"]
         assert row == expected_row(client, items[row["スラッグ"]]), row["スラッグ"]
 
 
