@@ -82,12 +82,17 @@
       container.addEventListener("keydown", (key) => {
         if (key.key === "Escape") {
           marker.closePopup();
+          // The focused link goes with the popup: bring the keyboard back to its marker.
+          const icon = marker.getElement();
+          if (icon) icon.focus();
         }
       });
     });
     marker.on("popupclose", () => {
       const icon = marker.getElement();
-      if (icon && document.activeElement && icon.parentNode.closest(".leaflet-container").contains(document.activeElement)) {
+      const active = document.activeElement;
+      // Focus was in the popup (now gone, so on <body>) or elsewhere in the map: back to the marker.
+      if (icon && (!active || active === document.body || icon.closest(".leaflet-container").contains(active))) {
         icon.focus();
       }
     });

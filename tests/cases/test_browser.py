@@ -375,7 +375,7 @@ def test_case_page_fits_the_screen_and_shows_whole_citations(browser, site, widt
     page = browser.new_page(viewport={"width": width, "height": 900})
     page.goto(f"{site}/cases/ina-city/")
     assert page.evaluate(WIDER_THAN_VIEWPORT) == []
-    lines = page.locator(".cite-line")
+    lines = page.locator(".source .cite-line")
     assert lines.count() >= 3
     for i in range(lines.count()):
         clipped = lines.nth(i).evaluate(

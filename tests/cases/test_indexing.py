@@ -53,6 +53,7 @@ def test_derive_from_plain_data():
             ("infra", "transport"),
             ("source", "2022-slides"),
             ("source", "2025-report"),
+            ("kind", "case"),
             ("scope", "foreign"),
             # Two documents describe it.
             ("in_several_sources", "1"),
@@ -62,7 +63,7 @@ def test_derive_from_plain_data():
 
 def test_a_case_with_nothing_is_domestic_and_unsorted():
     derived = derive(IndexData(title="題名のみ"))
-    assert derived.facets == [("scope", "domestic")]
+    assert derived.facets == [("kind", "case"), ("scope", "domestic")]
     assert derived.population is None
     assert derived.latest_source_year is None
 
@@ -76,7 +77,9 @@ def test_the_readme_lists_every_facet_parameter():
     table = README.read_text(encoding="utf-8").split("## Browsing, search", 1)[1]
     documented = set(re.findall(r"^\| `([a-z_]+)` \|", table, flags=re.MULTILINE))
     assert {facet.param for facet in FACETS} <= documented
-    assert documented - {facet.param for facet in FACETS} == {"q", "sort", "page", "format"}
+    # Parameters that are not facets: the search, the order, the page, the format and the view
+    # (the near/km row names two parameters, so this pattern does not read it).
+    assert documented - {facet.param for facet in FACETS} == {"q", "sort", "page", "format", "view"}
 
 
 @pytest.mark.django_db

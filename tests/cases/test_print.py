@@ -40,7 +40,7 @@ def test_case_sheet_in_print_media(browser, site):
     assert page.locator(".case__badges .badge").first.is_visible()  # 類型
     assert page.locator(".lead").is_visible()  # summary
     assert page.locator("#sources-title").is_visible()
-    assert page.locator(".source .print-only").first.is_visible()  # the citation line as text
+    assert page.locator(".source .cite-line").first.is_visible()  # the citation line as text
     source = page.locator(".print-source")
     assert source.is_visible()
     assert f"{site}/cases/{SHEET}/" in source.inner_text()
