@@ -701,22 +701,26 @@ class CatalogueVersion(models.Model):
     # process that made it forgets the token on commit. Only outside a transaction: a token
     # read inside one may yet be rolled back.
     REUSE_SECONDS = 1.0
-    _reused = (None, 0.0)  # (token, until): replaced whole, so threads never see half of it
+    # (database alias, token, until): replaced whole, so threads never see half of it. Keyed by
+    # the alias the read goes to: with a replica, a request pinned to the primary may read a
+    # newer token than readers see, and an index built from the replica must not take it.
+    _reused = (None, None, 0.0)
 
     def __str__(self):
         return self.token
 
     @classmethod
     def current(cls):
+        alias = router.db_for_read(cls)
         reusable = not cls.inside_transaction()
-        reused_token, until = cls._reused
-        if reusable and time.monotonic() < until:
+        reused_alias, reused_token, until = cls._reused
+        if reusable and reused_alias == alias and time.monotonic() < until:
             return reused_token
         token = cls.objects.filter(pk=1).values_list("token", flat=True).first()
         if token is None:
             token = cls.objects.get_or_create(pk=1, defaults={"token": uuid.uuid4().hex})[0].token
         if reusable:
-            cls._reused = (token, time.monotonic() + cls.REUSE_SECONDS)
+            cls._reused = (alias, token, time.monotonic() + cls.REUSE_SECONDS)
         return token
 
     @classmethod
@@ -726,7 +730,7 @@ class CatalogueVersion(models.Model):
     @classmethod
     def forget(cls):
         """Read the token afresh next time (this process changed it)."""
-        cls._reused = (None, 0.0)
+        cls._reused = (None, None, 0.0)
 
     @classmethod
     def bump(cls, case_ids=None):

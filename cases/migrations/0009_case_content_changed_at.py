@@ -10,18 +10,21 @@ def fill_from_history(apps, schema_editor):
     The history cannot tell which past saves changed what readers see, so the last one is the
     nearest honest date; from now on Case.refresh_index() moves the date only on a real change.
     """
+    # Where the migration runs: with a replica configured, the router would read elsewhere.
+    db = schema_editor.connection.alias
     Case = apps.get_model("cases", "Case")
     HistoricalCase = apps.get_model("cases", "HistoricalCase")
     last_change = dict(
-        HistoricalCase.objects.filter(status="published")
+        HistoricalCase.objects.using(db)
+        .filter(status="published")
         .values("id")
         .annotate(last=Max("history_date"))
         .values_list("id", "last")
     )
-    cases = list(Case.objects.filter(status="published").only("pk", "created_at"))
+    cases = list(Case.objects.using(db).filter(status="published").only("pk", "created_at"))
     for case in cases:
         case.content_changed_at = last_change.get(case.pk) or case.created_at
-    Case.objects.bulk_update(cases, ["content_changed_at"], batch_size=1000)
+    Case.objects.using(db).bulk_update(cases, ["content_changed_at"], batch_size=1000)
 
 
 class Migration(migrations.Migration):

@@ -10,9 +10,10 @@ from django.db import migrations, models
 def printed_values(apps, schema_editor):
     """Existing figures: the stored decimal without trailing zeros, as the files held it."""
     KeyFigure = apps.get_model("cases", "KeyFigure")
-    for figure in KeyFigure.objects.exclude(value=None):
+    db = schema_editor.connection.alias  # not the router's choice, with a replica configured
+    for figure in KeyFigure.objects.using(db).exclude(value=None):
         figure.printed_value = format(figure.value.normalize(), "f")
-        figure.save(update_fields=["printed_value"])
+        figure.save(update_fields=["printed_value"], using=db)
 
 
 class Migration(migrations.Migration):

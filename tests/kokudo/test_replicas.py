@@ -98,7 +98,8 @@ def test_a_save_in_the_admin_reaches_readers_once_replicated_and_its_editor_at_o
     replica, editor
 ):
     case = Case.objects.get(slug="meets")
-    Case.objects.filter(pk=case.pk).update(status=Case.Status.DRAFT)
+    # Awaiting review (cases.review): the editor's bulk action publishes it.
+    Case.objects.filter(pk=case.pk).update(status=Case.Status.REVIEW)
     case.refresh_index()
     wait_for_replay()
     page = reverse("cases:case_detail", kwargs={"slug": "meets"})
