@@ -176,6 +176,8 @@ def test_bench_measures_every_scenario(tmp_path):
         "detail",
         "detail_uncached",
         "json_2_facets",
+        "csv_2_facets",
+        "csv_all",
         "feed_2_facets",
         "overview_2_facets",
         "map_geojson_2_facets",
@@ -190,6 +192,10 @@ def test_bench_measures_every_scenario(tmp_path):
     # the changed case, its facet rows and its title's rank, besides the page's own queries.
     assert after_save["queries"] > result["scenarios"]["browse_2_facets"]["queries"]
     assert "after a save, worst of 50 browse requests" in out.getvalue()
+    # The CSVs are read to their last byte: what a download costs, not its first chunk.
+    for name in ("csv_2_facets", "csv_all"):
+        assert result["scenarios"][name].pop("bytes") > len("\ufeff".encode()), name
+    assert "csv_all" in out.getvalue()
     for name, figures in result["scenarios"].items():
         assert set(figures) == {"median_ms", "p95_ms", "queries"}, name
         assert figures["median_ms"] > 0
