@@ -318,9 +318,13 @@ class SpreadsheetRowAdmin(ImportExportMixin, admin.ModelAdmin):
 @admin.register(KeyFigure)
 class KeyFigureAdmin(SpreadsheetRowAdmin):
     resource_classes = [spreadsheet.KeyFigureResource]
-    list_display = ["case_link", "label", "as_printed", "as_of_or_undated", "source", "section"]
+    list_display = ["case_link", "label", "as_printed", "as_of", "source", "section"]
     list_select_related = ["case", "source"]
     list_filter = ["source", "kind", "case__status"]
+
+    @admin.display(description=_("時点"))
+    def as_of(self, figure):
+        return figure.as_of_or_undated
 
 
 @admin.register(Actor)
