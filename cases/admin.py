@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count
@@ -10,9 +11,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import history, review
+from . import history, review, spreadsheet
 from .audit import audit
 from .models import (
     Actor,
@@ -255,6 +258,82 @@ class CommonFactorAdmin(HistoryAdmin):
     @admin.display(description=_("事例数"), ordering="n_cases")
     def case_count(self, factor):
         return factor.n_cases
+
+
+# Figures and actors as spreadsheets (cases/spreadsheet.py) ------------------------------------
+
+
+class SpreadsheetRowAdmin(ImportExportMixin, admin.ModelAdmin):
+    """One kind of case row listed for export to a spreadsheet and import back from one.
+
+    Rows are edited in their case's form (which keeps the case's index up to date); here they
+    are only listed, filtered, exported and imported, and the import refreshes the index of
+    every case it changes.
+    """
+
+    formats = [CSV, XLSX]
+    # Excel reads a UTF-8 CSV as UTF-8 only with the BOM (the site's own CSV has it too).
+    to_encoding = "utf-8-sig"
+    import_template_name = "admin/cases/spreadsheet_import.html"
+    list_display_links = None
+    list_filter = ["source", "case__status"]
+    search_fields = ["case__title", "case__slug", "section"]
+    ordering = ["case__slug", "position", "id"]
+    list_per_page = 50
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_import_permission(self, request):
+        # An import adds rows and changes rows: it needs both of the model's permissions (the
+        # 編集者 group has them, cases/migrations/0002_editor_group.py).
+        opts = self.opts
+        return request.user.has_perms(
+            [
+                f"{opts.app_label}.{get_permission_codename(action, opts)}"
+                for action in ("add", "change")
+            ]
+        )
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
+    def get_import_data_kwargs(self, **kwargs):
+        # The confirmed import reads the file again: a row that went bad since the preview (a
+        # source deleted meanwhile) must still change nothing.
+        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+
+    @admin.display(description=_("事例"), ordering="case__slug")
+    def case_link(self, row):
+        url = reverse("admin:cases_case_change", args=[row.case_id])
+        return format_html('<a href="{}">{}</a>', url, row.case.title)
+
+
+@admin.register(KeyFigure)
+class KeyFigureAdmin(SpreadsheetRowAdmin):
+    resource_classes = [spreadsheet.KeyFigureResource]
+    list_display = ["case_link", "label", "as_printed", "as_of", "source", "section"]
+    list_select_related = ["case", "source"]
+    list_filter = ["source", "kind", "case__status"]
+
+    @admin.display(description=_("時点"))
+    def as_of(self, figure):
+        return figure.as_of_or_undated
+
+
+@admin.register(Actor)
+class ActorAdmin(SpreadsheetRowAdmin):
+    resource_classes = [spreadsheet.ActorResource]
+    list_display = ["case_link", "organization", "role", "source", "section"]
+    list_select_related = ["case", "organization", "source"]
+    list_filter = ["source", "role", "organization__kind", "case__status"]
+    search_fields = [*SpreadsheetRowAdmin.search_fields, "organization__name"]
 
 
 class NeedsReviewFilter(admin.SimpleListFilter):

@@ -1172,6 +1172,10 @@ class KeyFigure(CaseRow):
         self.value = self.number(self.printed_value)
         super().save(*args, **kwargs)
 
+    def clean(self):
+        # The constraints judge `value`: derive it from the printed number first, as save() does.
+        self.value = self.number(self.printed_value)
+
     @staticmethod
     def number(printed_value):
         """The decimal behind a printed number; None for none (or one validation rejects)."""

@@ -49,7 +49,8 @@ class RequestBodyLimitMiddleware:
 
     Django's own cap counts form fields only, not uploaded files, so a multipart body of any
     size would be parsed (and spooled to disk) even for an anonymous POST to the login page.
-    The site takes no uploads, so no body larger than the form data cap is legitimate. The
+    The site's only upload is the admin's spreadsheet import of figures and actors
+    (cases/spreadsheet.py), whose files are far smaller, so no larger body is legitimate. The
     proxy in front (deploy/nginx.conf) refuses such bodies before they reach gunicorn; this is
     the same cap for any other way in.
     """

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    "import_export",
     "cases",
 ]
 # The benchmark and its synthetic data (bench/) are for development and CI only: production

@@ -231,3 +231,28 @@ def test_synthetic_cases_are_left_out_of_export_and_load_when_the_bench_says_so(
     out = io.StringIO()
     call_command("load_catalogue", stdout=out)
     assert "synthetic-000001" in out.getvalue()
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_generation_draws_a_bar_on_a_terminal_and_logs_lines_elsewhere():
+    bar = Terminal()
+    out = io.StringIO()
+    call_command("generate_synthetic_cases", count=4, batch_size=2, stdout=out, stderr=bar)
+    assert "4/4" in bar.getvalue()
+    assert "4/4 cases" not in out.getvalue()  # the bar replaces the log lines
+
+    err = io.StringIO()
+    out = io.StringIO()
+    call_command("generate_synthetic_cases", count=4, batch_size=2, stdout=out, stderr=err)
+    assert err.getvalue() == ""
+    assert "  4/4 cases" in out.getvalue()
+
+    err = Terminal()
+    call_command(
+        "generate_synthetic_cases", "--no-progress", count=2, stdout=io.StringIO(), stderr=err
+    )
+    assert err.getvalue() == ""

@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
 from bench import synthetic
+from cases import progress
 from cases.facets.index import current_index
 from cases.models import (
     Actor,
@@ -102,6 +103,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--cases", type=int, default=100_000, help="Synthetic cases wanted.")
+        progress.add_argument(parser)
         parser.add_argument("--json", help="Write the results as JSON to this path.")
         parser.add_argument("--runs", type=int, default=30, help="Timed requests per scenario.")
         parser.add_argument("--warmup", type=int, default=3, help="Untimed requests first.")
@@ -196,17 +198,19 @@ class Command(BaseCommand):
                 f"{present:,} synthetic cases present; generating {wanted - present:,}"
             )
 
-            def progress(done, total):
+            def log(done, total):
                 if done == total or done % 10_000 == 0:
                     elapsed = time.perf_counter() - started
                     self.stdout.write(f"  {done:,}/{total:,} ({elapsed:.0f} s)")
 
-            synthetic.generate(
-                wanted - present,
-                seed=options["seed"],
-                organization_pool=options["organizations"],
-                progress=progress,
-            )
+            count = wanted - present
+            with progress.reporting(options, total=count, unit="case", otherwise=log) as report:
+                synthetic.generate(
+                    count,
+                    seed=options["seed"],
+                    organization_pool=options["organizations"],
+                    progress=report,
+                )
         else:
             self.stdout.write(f"{present:,} synthetic cases present; keeping the first {wanted:,}")
             synthetic.delete(keep=wanted)

@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from bench import synthetic
+from cases import progress
 
 
 class Command(BaseCommand):
@@ -32,6 +33,7 @@ class Command(BaseCommand):
             action="store_true",
             help="Delete every synthetic case and organisation (and nothing else).",
         )
+        progress.add_argument(parser)
 
     def handle(self, *args, count, seed, batch_size, organizations, delete, **options):
         if delete:
@@ -52,19 +54,20 @@ class Command(BaseCommand):
 
         started = time.perf_counter()
 
-        def progress(done, total):
+        def log(done, total):
             if options["verbosity"] >= 1 and (done == total or done % (batch_size * 5) == 0):
                 elapsed = time.perf_counter() - started
                 self.stdout.write(f"  {done:,}/{total:,} cases ({elapsed:.0f} s)")
 
         try:
-            totals = synthetic.generate(
-                count,
-                seed=seed,
-                batch_size=batch_size,
-                organization_pool=organizations,
-                progress=progress,
-            )
+            with progress.reporting(options, total=count, unit="case", otherwise=log) as report:
+                totals = synthetic.generate(
+                    count,
+                    seed=seed,
+                    batch_size=batch_size,
+                    organization_pool=organizations,
+                    progress=report,
+                )
         except synthetic.SyntheticDataError as error:
             raise CommandError(str(error)) from error
         elapsed = time.perf_counter() - started

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from cases import progress
 from cases.fixtures import FixtureError, export
 
 
@@ -18,10 +19,13 @@ class Command(BaseCommand):
             help="Leave out cases and organisations whose slug starts with PREFIX: "
             "data that is not the catalogue's (repeatable).",
         )
+        progress.add_argument(parser)
 
     def handle(self, *args, fixtures, ignore_prefixes, **options):
         try:
-            changed = export(fixtures, ignore_prefixes=ignore_prefixes)
+            changed = export(
+                fixtures, ignore_prefixes=ignore_prefixes, progress=progress.bars(options)
+            )
         except FixtureError as error:
             raise CommandError(f"Export stopped. {error}") from error
         for path in changed:

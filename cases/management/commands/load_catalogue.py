@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from cases import progress
 from cases.fixtures import FixtureError, load
 
 
@@ -27,10 +28,16 @@ class Command(BaseCommand):
             help="Neither report nor prune cases whose slug starts with PREFIX: "
             "data that is not the catalogue's (repeatable).",
         )
+        progress.add_argument(parser)
 
     def handle(self, *args, fixtures, prune, ignore_prefixes, **options):
         try:
-            report = load(fixtures, prune=prune, ignore_prefixes=ignore_prefixes)
+            report = load(
+                fixtures,
+                prune=prune,
+                ignore_prefixes=ignore_prefixes,
+                progress=progress.bars(options),
+            )
         except FixtureError as error:
             raise CommandError(f"Nothing was loaded. {error}") from error
         for line in report.lines():

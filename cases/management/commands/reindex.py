@@ -1,16 +1,15 @@
 """Re-derive every case's search text, sort keys and facet rows (after adding a facet, say)."""
 
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
-from cases import indexing
+from cases import indexing, progress
 from cases.models import Case
 
 
 class Command(BaseCommand):
     help = (
         "Recompute the search text, sort keys and CaseFacet rows of every case (or of the given "
-        "slugs) from its rows, in batches of one transaction each, with a progress bar."
+        "slugs) from its rows, in batches of one transaction each (a progress bar on a terminal)."
     )
 
     def add_arguments(self, parser):
@@ -21,6 +20,7 @@ class Command(BaseCommand):
             default=indexing.DEFAULT_BATCH_SIZE,
             help="Cases per transaction.",
         )
+        progress.add_argument(parser)
 
     def handle(self, *args, slugs, batch_size, **options):
         if batch_size < 1:
@@ -31,11 +31,6 @@ class Command(BaseCommand):
             unknown = sorted(set(slugs) - set(cases.values_list("slug", flat=True)))
             if unknown:
                 raise CommandError(f"No case has the slug: {', '.join(unknown)}")
-        with tqdm(
-            total=cases.count(),
-            unit="case",
-            file=self.stderr,
-            disable=options["verbosity"] == 0,
-        ) as bar:
+        with progress.bars(options)(total=cases.count(), unit="case") as bar:
             done = indexing.refresh(cases, batch_size=batch_size, progress=bar.update)
         self.stdout.write(f"Reindexed {done} cases.")
