@@ -14,8 +14,10 @@ from datetime import date
 import bibtexparser
 import rispy
 from bibtexparser import model as bibtex
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
+from .models import Citation
 from .sections import describe
 
 SITE_NAME = "国土事例カタログ"
@@ -41,11 +43,16 @@ class Reference:
     keywords: list[str] = field(default_factory=list)
 
 
+def cited_sections():
+    """What case_references reads of a case's citations, in one query with the citations."""
+    return Prefetch("citations", queryset=Citation.objects.select_related("source", "section"))
+
+
 def case_references(case, page_url, accessed):
     """Return the references for one case: its catalogue page, then each cited section.
 
-    The case's citations must be loaded with their sources (the detail page's prefetch, or
-    prefetch_related("citations__source", "citations__section")).
+    The case's citations must be loaded with their sources and sections (the detail page's
+    prefetch, or cited_sections()).
     """
     changed = case.content_changed_at
     references = [

@@ -62,6 +62,7 @@ def match_section_text(apps, schema_editor, fixture_sections=None, report=print)
             )
         sections[source.pk] = existing
 
+    kept = {}  # (source, text) -> the section made for text that matched nothing
     for name in ROW_MODELS:
         for model_name, record_unknown in ((name, True), (f"Historical{name}", False)):
             model = apps.get_model("cases", model_name)
@@ -69,23 +70,22 @@ def match_section_text(apps, schema_editor, fixture_sections=None, report=print)
             for row in rows:
                 section, note = match_section(sections.get(row.source_id, ()), row.section_text)
                 if section is None and record_unknown:
-                    known = sections.setdefault(row.source_id, [])
-                    section = SourceSection.objects.using(db).create(
-                        source_id=row.source_id, position=len(known), heading=note[:200]
-                    )
-                    known.append(section)
-                    report(f"  section not among its document's sections, kept as is: {note!r}")
-                    note = ""
+                    if (row.source_id, note) not in kept:
+                        known = sections.get(row.source_id, [])
+                        kept[row.source_id, note] = SourceSection.objects.using(db).create(
+                            source_id=row.source_id,
+                            position=len(known) + len(kept),
+                            heading=note[:200] or "（箇所の記載なし）",
+                        )
+                        report(f"  not among its document's sections, kept as a section: {note!r}")
+                    section, note = kept[row.source_id, note], ""
                 # History keeps what it recorded: a past row whose text matches nothing keeps
                 # no section rather than an invented one.
                 row.section, row.section_note = section, note if section else ""
-            model.objects.using(db).bulk_update(
-                rows, ["section", "section_note"], batch_size=1000
-            )
+            model.objects.using(db).bulk_update(rows, ["section", "section_note"], batch_size=1000)
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("cases", "0015_source_sections"),
     ]
