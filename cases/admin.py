@@ -165,6 +165,12 @@ class CaseRowInline(admin.StackedInline):
     extra = 0
     autocomplete_fields = ["source"]
     classes = ["collapse"]
+
+    class Media:
+        # Narrows each row's section list to its document (the select works without it). It
+        # reads the admin's jQuery once the page has loaded, so needs no place in the order.
+        js = ["js/admin-sections.js"]
+
     # The row kinds an editor adds most: a new row starts on the case's latest document.
     source_defaults_to_latest = False
 

@@ -903,7 +903,12 @@ class CaseRow(models.Model):
     @property
     def section_key(self):
         """The section as the rows' text has always named it: 4.(1)③(i) 参考事例①."""
-        return " ".join(filter(None, (self.section.key, self.section_note)))
+        try:
+            key = self.section.key
+        except SourceSection.DoesNotExist:
+            # A past version (history) whose section has since been deleted, or never matched.
+            key = ""
+        return " ".join(filter(None, (key, self.section_note)))
 
     @property
     def section_display(self):
