@@ -33,6 +33,7 @@ from .models import (
     Place,
     Prefecture,
     SourceDocument,
+    SourceSection,
     Theme,
 )
 
@@ -74,9 +75,32 @@ class MunicipalityAdmin(admin.ModelAdmin):
     search_fields = ["lg_code", "name", "kana", "prefecture__name"]
 
 
+class SourceSectionInline(admin.TabularInline):
+    """A document's sections, in its order: what rows pick their section from."""
+
+    model = SourceSection
+    extra = 0
+    fields = ["number", "heading", "page", "position"]
+
+
+@admin.register(SourceSection)
+class SourceSectionAdmin(HistoryAdmin):
+    list_display = ["label", "source", "page", "position"]
+    list_filter = ["source"]
+    list_select_related = ["source"]
+    search_fields = ["number", "heading", "source__short_title"]
+    autocomplete_fields = ["source"]
+    fields = ["source", ("number", "heading"), ("page", "position")]
+
+    @admin.display(description=_("箇所"), ordering="number")
+    def label(self, section):
+        return section.label
+
+
 @admin.register(SourceDocument)
 class SourceDocumentAdmin(HistoryAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    inlines = [SourceSectionInline]
     list_display = ["short_title", "issuer", "published_label", "year", "case_count"]
     search_fields = ["title", "short_title", "issuer"]
 
@@ -144,6 +168,12 @@ class CaseRowInline(admin.StackedInline):
     extra = 0
     autocomplete_fields = ["source"]
     classes = ["collapse"]
+
+    class Media:
+        # Narrows each row's section list to its document (the select works without it). It
+        # reads the admin's jQuery once the page has loaded, so needs no place in the order.
+        js = ["js/admin-sections.js"]
+
     # The row kinds an editor adds most: a new row starts on the case's latest document.
     source_defaults_to_latest = False
 
@@ -163,6 +193,32 @@ class CaseRowInline(admin.StackedInline):
                 formset.form.base_fields["source"].initial = latest.pk
         return formset
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "section":
+            # A plain select grouped by document, not an autocomplete: Django's autocomplete
+            # cannot narrow its search by the row's document (another field of the same row),
+            # and a document has a few dozen sections, which a select shows at a glance and
+            # opens by keyboard. The model's clean() rejects another document's section.
+            kwargs["queryset"] = SourceSection.objects.select_related("source")
+            field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+            field.choices = section_choices(request)
+            return field
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+def section_choices(request):
+    """Every document's sections, grouped under the document's short title; read once a
+    request however many inlines ask."""
+    if not hasattr(request, "_section_choices"):
+        groups = {}
+        sections = SourceSection.objects.select_related("source").order_by(
+            "source__year", "source__key", "position", "pk"
+        )
+        for section in sections:
+            groups.setdefault(section.source.short_title, []).append((section.pk, section.label))
+        request._section_choices = [("", "---------"), *groups.items()]
+    return request._section_choices
+
 
 class PlaceInline(CaseRowInline):
     model = Place
@@ -173,14 +229,20 @@ class PlaceInline(CaseRowInline):
 class CitationInline(CaseRowInline):
     model = Citation
     source_defaults_to_latest = True
-    fields = [("source", "section", "page"), "note", "origin_as_printed", "position"]
+    fields = [
+        ("source", "section"),
+        ("section_note", "page"),
+        "note",
+        "origin_as_printed",
+        "position",
+    ]
 
 
 class ActorInline(CaseRowInline):
     model = Actor
     source_defaults_to_latest = True
     autocomplete_fields = ["organization", "source"]
-    fields = [("organization", "role"), "note", ("source", "section", "position")]
+    fields = [("organization", "role"), "note", ("source", "section", "section_note", "position")]
 
 
 class FundingInline(CaseRowInline):
@@ -191,13 +253,13 @@ class FundingInline(CaseRowInline):
         ("amount_as_printed", "amount_yen"),
         ("date_as_printed", "year", "month"),
         "note",
-        ("source", "section", "position"),
+        ("source", "section", "section_note", "position"),
     ]
 
 
 class InfrastructureInline(CaseRowInline):
     model = Infrastructure
-    fields = [("kind", "name"), "description", ("source", "section", "position")]
+    fields = [("kind", "name"), "description", ("source", "section", "section_note", "position")]
 
 
 class KeyFigureInline(CaseRowInline):
@@ -207,7 +269,7 @@ class KeyFigureInline(CaseRowInline):
         ("kind", "place", "label"),
         ("as_printed", "qualifier", "printed_value", "unit", "text_only"),
         ("as_of_label", "as_of_year", "as_of_month", "undated"),
-        ("source", "section", "position"),
+        ("source", "section", "section_note", "position"),
     ]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -220,17 +282,21 @@ class KeyFigureInline(CaseRowInline):
 
 class MilestoneInline(CaseRowInline):
     model = Milestone
-    fields = [("year", "month", "date_as_printed"), "label", ("source", "section", "position")]
+    fields = [
+        ("year", "month", "date_as_printed"),
+        "label",
+        ("source", "section", "section_note", "position"),
+    ]
 
 
 class ChallengeInline(CaseRowInline):
     model = Challenge
-    fields = ["text", ("source", "section", "position")]
+    fields = ["text", ("source", "section", "section_note", "position")]
 
 
 class CasePointInline(CaseRowInline):
     model = CasePoint
-    fields = [("point", "position"), "text", ("source", "section")]
+    fields = [("point", "position"), "text", ("source", "section", "section_note")]
 
 
 @admin.register(CommonFactor)

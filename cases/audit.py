@@ -13,7 +13,10 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch
 
-from .models import Actor, Case, KeyFigure, Organization, Place
+from .models import DETAIL_RELATIONS, Actor, Case, KeyFigure, Organization, Place
+
+# Every kind of row that names a document and its section (all but places).
+SOURCED_RELATIONS = tuple(name for name in DETAIL_RELATIONS if name != "places")
 
 # A case whose documents state no place has no Place rows, and its editor_note says so in
 # these words. The integrity tests accept a case without places only then.
@@ -131,11 +134,22 @@ class Problem:
 def audited_cases(queryset=None):
     """Return the cases with every row the checks read, in a fixed number of queries."""
     queryset = Case.objects.all() if queryset is None else queryset
-    return queryset.order_by("slug").prefetch_related(
-        "places",
-        "milestones",
-        Prefetch("figures", queryset=KeyFigure.objects.order_by("position", "id")),
-        Prefetch("actors", queryset=Actor.objects.select_related("organization")),
+    other_rows = {
+        name: Prefetch(name, queryset=Case._meta.get_field(name).related_model.objects.all())
+        for name in SOURCED_RELATIONS
+    }
+    other_rows["figures"] = Prefetch(
+        "figures", queryset=KeyFigure.objects.order_by("position", "id")
+    )
+    other_rows["actors"] = Prefetch("actors", queryset=Actor.objects.select_related("organization"))
+    for prefetch in other_rows.values():
+        # check_sections compares each row's document with its section's.
+        prefetch.queryset = prefetch.queryset.select_related("section")
+    # Whatever the caller prefetched (the admin: citations with their sources) gives way.
+    return (
+        queryset.order_by("slug")
+        .prefetch_related(None)
+        .prefetch_related("places", *other_rows.values())
     )
 
 
@@ -294,6 +308,23 @@ def check_reference(case):
         )
 
 
+def check_sections(case):
+    """Each row's section is one of its own document's sections.
+
+    The form and the loader refuse another document's section; no database constraint can
+    (it spans two tables), so a row changed any other way is caught here.
+    """
+    for name in SOURCED_RELATIONS:
+        for row in getattr(case, name).all():
+            if row.section.source_id != row.source_id:
+                yield Problem(
+                    case.slug,
+                    "section",
+                    f"{row._meta.verbose_name}「{row}」: 箇所「{row.section.key}」は"
+                    "この行の出典資料の箇所ではない",
+                )
+
+
 CHECKS = (
     check_figures,
     check_units,
@@ -301,6 +332,7 @@ CHECKS = (
     check_roles,
     check_start_year,
     check_reference,
+    check_sections,
 )
 
 

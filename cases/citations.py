@@ -14,7 +14,11 @@ from datetime import date
 import bibtexparser
 import rispy
 from bibtexparser import model as bibtex
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
+
+from .models import Citation
+from .sections import describe
 
 SITE_NAME = "国土事例カタログ"
 # A selection's download holds at most this many cases' references (documented in the README);
@@ -39,11 +43,16 @@ class Reference:
     keywords: list[str] = field(default_factory=list)
 
 
+def cited_sections():
+    """What case_references reads of a case's citations, in one query with the citations."""
+    return Prefetch("citations", queryset=Citation.objects.select_related("source", "section"))
+
+
 def case_references(case, page_url, accessed):
     """Return the references for one case: its catalogue page, then each cited section.
 
-    The case's citations must be loaded with their sources (the detail page's prefetch, or
-    prefetch_related("citations__source")).
+    The case's citations must be loaded with their sources and sections (the detail page's
+    prefetch, or cited_sections()).
     """
     changed = case.content_changed_at
     references = [
@@ -71,10 +80,13 @@ def case_references(case, page_url, accessed):
                 year=source.year,
                 issued=source.published_on,
                 url=source.url,
-                section=citation.section,
-                page=citation.page,
+                # Number, heading and note; the page goes in a field of its own.
+                section=describe(
+                    citation.section.number, citation.section.heading, citation.section_note
+                ),
+                page=citation.cited_page,
                 # A 2018 sheet names its own origin (出典：…); a reference quotes it.
-                note=f"{case.title}：{citation.section}"
+                note=f"{case.title}：{citation.section_display}"
                 + (f"（出典：{citation.origin_as_printed}）" if citation.origin_as_printed else ""),
             )
         )
@@ -294,5 +306,5 @@ def figure_citation(figure):
     """「値（時点）出典：資料名、箇所」 for a figure, the value exactly as printed."""
     return (
         f"{figure.as_printed}（{figure.as_of_or_undated}）"
-        f"出典：{figure.source.title}、{figure.section}"
+        f"出典：{figure.source.title}、{figure.section_display}"
     )

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from .cache import cache_get, cache_set
 from .facets import FACETS
-from .models import DETAIL_RELATIONS, Case, KeyFigure, Place, Region, detail_prefetch
+from .models import DETAIL_RELATIONS, Case, Citation, KeyFigure, Place, Region, detail_prefetch
 
 SCHEMA_VERSION = 2
 
@@ -49,6 +49,8 @@ FIGURE_CSV_COLUMNS = (
     "時点（資料の表記）",
     "出典",
     "箇所",
+    "箇所の見出し",
+    "箇所の頁",
 )
 CSV_BATCH_SIZE = 500
 # A finished CSV is cached only up to this size; bigger ones are streamed anew each time.
@@ -107,7 +109,11 @@ def browse_document(page, facets, notices, request, csv_limit):
 
 def _sourced(row, record):
     record["source"] = row.source.key
-    record["section"] = row.section
+    # `section` stays the text rows have always given (4.(1)③(i) 参考事例①); its heading and
+    # page (from the document's 目次, where it has one) came later, as fields of their own.
+    record["section"] = row.section_key
+    record["section_heading"] = row.section.heading
+    record["section_page"] = row.section.page
     return record
 
 
@@ -299,7 +305,7 @@ def csv_line(cells):
 
 def _cases_in_batches(ids):
     places = Place.objects.select_related("municipality__prefecture", "prefecture")
-    figures = KeyFigure.objects.select_related("place", "source")
+    figures = KeyFigure.objects.select_related("place", "source", "section")
     for start in range(0, len(ids), CSV_BATCH_SIZE):
         batch = ids[start : start + CSV_BATCH_SIZE]
         cases = (
@@ -308,7 +314,9 @@ def _cases_in_batches(ids):
                 "themes",
                 Prefetch("places", queryset=places),
                 Prefetch("figures", queryset=figures),
-                "citations__source",
+                Prefetch(
+                    "citations", queryset=Citation.objects.select_related("source", "section")
+                ),
             )
             .in_bulk()
         )
@@ -372,7 +380,9 @@ def figure_csv_rows(case):
             figure.as_printed,
             figure.as_of_or_undated,
             figure.source.title,
-            figure.section,
+            figure.section_key,
+            figure.section.heading,
+            figure.section.page,
         ]
 
 

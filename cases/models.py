@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from . import search
+from .sections import describe
 from .text import normalize_organization_name
 
 MIN_YEAR = 1800
@@ -204,6 +205,64 @@ class SourceDocument(models.Model):
 
     def natural_key(self):
         return (self.key,)
+
+
+class SourceSection(models.Model):
+    """A section of a source document, as the document numbers and heads it.
+
+    Rows name a section by its key: the number where the document prints one (4.(1)③(ii)),
+    else the heading (a 2022 slide has only a title). The page comes from the document's own
+    目次 or page numbers, never from a guess.
+    """
+
+    source = models.ForeignKey(
+        SourceDocument,
+        on_delete=models.CASCADE,
+        related_name="sections",
+        verbose_name=_("出典資料"),
+    )
+    position = models.PositiveSmallIntegerField(_("順序"), default=0)
+    number = models.CharField(
+        _("番号"), max_length=40, blank=True, help_text=_("資料の番号どおり。例: 4.(1)③(ii)")
+    )
+    heading = models.CharField(_("見出し"), max_length=200, help_text=_("資料の表記どおり"))
+    page = models.CharField(
+        _("頁"), max_length=20, blank=True, help_text=_("資料の目次や頁番号にあるときだけ")
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["source", "position", "id"]
+        verbose_name = _("資料の箇所")
+        verbose_name_plural = _("資料の箇所")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "number"],
+                condition=~Q(number=""),
+                name="source_section_number_unique",
+                violation_error_message=_("この資料に同じ番号の箇所がすでにあります。"),
+            ),
+            models.UniqueConstraint(
+                fields=["source", "heading"],
+                condition=Q(number=""),
+                name="source_section_heading_unique",
+                violation_error_message=_("この資料に同じ見出しの番号のない箇所がすでにあります。"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def key(self):
+        """How rows (and the fixtures) name the section: its number, or its heading."""
+        return self.number or self.heading
+
+    @property
+    def label(self):
+        """4.(1)③(ii) 長野県伊那市 — number and heading, as far as there are."""
+        return describe(self.number, self.heading)
 
 
 class Theme(models.Model):
@@ -438,7 +497,11 @@ def case_outline(case):
                 o_source=column(models.F("source__short_title"), text),
                 # Which document, for the differences between documents (cases.differences).
                 o_source_key=column(models.F("source__key"), text),
-                o_section=column(models.F("section"), text),
+                # The section as pages show it (cases.sections.describe), from its parts.
+                o_section_number=column(models.F("section__number"), text),
+                o_section_heading=column(models.F("section__heading"), text),
+                o_section_note=column(models.F("section_note"), text),
+                o_section_page=column(models.F("section__page"), text),
                 o_position=column(models.F("position"), integer),
                 o_id=column(models.F("id"), integer),
             )
@@ -459,6 +522,9 @@ def case_outline(case):
     outline = {name: [] for name in OUTLINE_RELATIONS}
     for row in query:
         item = {key.removeprefix("o_"): value for key, value in row.items()}
+        item["section"] = describe(
+            *(item.pop(f"section_{part}") for part in ("number", "heading", "note", "page"))
+        )
         if item["point"] is not None:
             item["point_label"] = CasePoint.Point(item["point"]).label
         outline[item["kind"]].append(item)
@@ -472,10 +538,10 @@ def detail_prefetch(name):
     """Return the Prefetch the detail page uses for one of DETAIL_RELATIONS."""
     related = {
         "places": ("municipality__prefecture", "prefecture"),
-        "actors": ("organization", "source"),
-        "funding": ("provider", "source"),
-        "figures": ("place", "source"),
-    }.get(name, ("source",))
+        "actors": ("organization", "source", "section"),
+        "funding": ("provider", "source", "section"),
+        "figures": ("place", "source", "section"),
+    }.get(name, ("source", "section"))
     model = Case._meta.get_field(name).related_model
     return models.Prefetch(name, queryset=model.objects.select_related(*related))
 
@@ -808,13 +874,47 @@ class CaseRow(models.Model):
     source = models.ForeignKey(
         SourceDocument, on_delete=models.PROTECT, verbose_name=_("出典"), related_name="+"
     )
-    section = models.CharField(
-        _("出典の箇所"), max_length=200, help_text=_("資料の番号どおり。例: 4.(1)①(i)")
+    section = models.ForeignKey(
+        SourceSection,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("出典の箇所"),
+        help_text=_("出典資料の箇所から選ぶ"),
+    )
+    section_note = models.CharField(
+        _("箇所の補足"),
+        max_length=200,
+        blank=True,
+        help_text=_("箇所の中の図表・参考事例など。例: 参考事例①"),
     )
 
     class Meta:
         abstract = True
         ordering = ["position", "id"]
+
+    def clean(self):
+        super().clean()
+        # A database constraint cannot span the two tables: the form and the loader check it.
+        if self.source_id and self.section_id and self.section.source_id != self.source_id:
+            raise ValidationError(
+                {"section": _("出典資料の箇所から選んでください（別の資料の箇所です）。")}
+            )
+
+    @property
+    def section_key(self):
+        """The section as the rows' text has always named it: 4.(1)③(i) 参考事例①."""
+        try:
+            key = self.section.key
+        except SourceSection.DoesNotExist:
+            # A past version (history) whose section has since been deleted, or never matched.
+            key = ""
+        return " ".join(filter(None, (key, self.section_note)))
+
+    @property
+    def section_display(self):
+        """Number, heading, note and page of the section: what public pages show."""
+        section = self.section
+        return describe(section.number, section.heading, self.section_note, section.page)
 
 
 class Place(models.Model):
@@ -943,21 +1043,39 @@ class Citation(CaseRow):
         verbose_name_plural = _("出典")
         constraints = [
             models.UniqueConstraint(
-                fields=["case", "source", "section"],
+                fields=["case", "section", "section_note"],
                 name="citation_unique_per_section",
                 violation_error_message=_("同じ資料の同じ箇所がすでに出典に挙がっています。"),
             ),
         ]
 
     def __str__(self):
-        return f"{self.source}（{self.section}）"
+        return f"{self.source}（{self.section_key}）"
+
+    @property
+    def cited_page(self):
+        """The citation's own page where it has one (it is the more precise), else the
+        page where the document's 目次 says the section starts."""
+        return self.page or self.section.page
+
+    @property
+    def section_display(self):
+        section = self.section
+        return describe(
+            section.number,
+            section.heading,
+            self.section_note,
+            self.cited_page,
+            exact_page=bool(self.page),
+        )
 
     def citation_line(self):
-        """Return a line to paste into a document: 発行者『題名』(発行日) 箇所."""
-        page = f" p.{self.page}" if self.page else ""
+        """Return a line to paste into a document: 発行者『題名』(発行日) 番号 見出し 頁."""
         date = self.source.published_label or f"{self.source.year}年"
         origin = f"（出典：{self.origin_as_printed}）" if self.origin_as_printed else ""
-        return f"{self.source.issuer}「{self.source.title}」（{date}）{self.section}{page}{origin}"
+        return (
+            f"{self.source.issuer}「{self.source.title}」（{date}）{self.section_display}{origin}"
+        )
 
 
 class Actor(CaseRow):

@@ -268,7 +268,7 @@ def figures(case_ids, kind, sort):
     """
     queryset = KeyFigure.objects.filter(
         case_id__in=case_ids, kind=kind, case__status=Case.Status.PUBLISHED
-    ).select_related("case", "place", "source")
+    ).select_related("case", "place", "source", "section")
     rows = sorted(queryset, key=lambda figure: (figure.case.title, figure.position, figure.pk))
     descending = sort.startswith("-")
     if sort.lstrip("-") != "case":
@@ -295,5 +295,7 @@ def figure_record(figure):
         "undated": figure.undated,
         "source": figure.source.key,
         "source_title": figure.source.short_title,
-        "section": figure.section,
+        "section": figure.section_key,
+        "section_heading": figure.section.heading,
+        "section_page": figure.section.page,
     }

@@ -9,13 +9,14 @@ from .models import (
     Organization,
     Prefecture,
     SourceDocument,
+    SourceSection,
     Theme,
 )
 from .text import normalize_line_breaks
 
 # The models whose records the public pages show besides a case's own rows; those rows bump
 # the version through Case.refresh_index(), which the admin calls after saving them.
-SHOWN_ON_PUBLIC_PAGES = (Theme, SourceDocument, Organization, Municipality)
+SHOWN_ON_PUBLIC_PAGES = (Theme, SourceDocument, SourceSection, Organization, Municipality)
 
 
 def catalogue_changed(sender, **kwargs):

@@ -10,6 +10,7 @@ from cases.models import (
     Organization,
     Place,
     SourceDocument,
+    SourceSection,
     Theme,
 )
 
@@ -24,6 +25,21 @@ class SourceDocumentFactory(factory.django.DjangoModelFactory):
     short_title = factory.Sequence(lambda n: f"試験資料{n}")
     issuer = "試験発行者"
     year = 2024
+
+
+class SourceSectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SourceSection
+        django_get_or_create = ["source", "number"]
+
+    source = factory.SubFactory(SourceDocumentFactory)
+    number = "1.(1)"
+    heading = factory.LazyAttribute(lambda section: f"試験の見出し{section.number}")
+
+
+def section_of_source(number="1.(1)"):
+    """A row's section: the one numbered `number` of the row's own document."""
+    return factory.LazyAttribute(lambda row: SourceSectionFactory(source=row.source, number=number))
 
 
 class ThemeFactory(factory.django.DjangoModelFactory):
@@ -76,7 +92,7 @@ class CitationFactory(factory.django.DjangoModelFactory):
 
     case = factory.SubFactory(CaseFactory)
     source = factory.SubFactory(SourceDocumentFactory)
-    section = "1.(1)"
+    section = section_of_source()
 
 
 class ActorFactory(factory.django.DjangoModelFactory):
@@ -87,7 +103,7 @@ class ActorFactory(factory.django.DjangoModelFactory):
     organization = factory.SubFactory(OrganizationFactory)
     role = Actor.Role.OPERATOR
     source = factory.SubFactory(SourceDocumentFactory)
-    section = "1.(1)"
+    section = section_of_source()
 
 
 class KeyFigureFactory(factory.django.DjangoModelFactory):
@@ -103,7 +119,7 @@ class KeyFigureFactory(factory.django.DjangoModelFactory):
     as_printed = "約4千人"
     undated = True
     source = factory.SubFactory(SourceDocumentFactory)
-    section = "1.(1)"
+    section = section_of_source()
 
 
 class MilestoneFactory(factory.django.DjangoModelFactory):
@@ -114,4 +130,4 @@ class MilestoneFactory(factory.django.DjangoModelFactory):
     year = 2020
     label = "試験の出来事"
     source = factory.SubFactory(SourceDocumentFactory)
-    section = "1.(1)"
+    section = section_of_source()

@@ -196,6 +196,29 @@ def yaml_latest_source_year(record):
 
 
 @cache
+def yaml_sections():
+    """(source key, section key) -> the section as sources.yaml lists it; a row names a
+    section by its number, or by its heading where it has none."""
+    sources = yaml.safe_load((FIXTURES / "sources.yaml").read_text(encoding="utf-8"))
+    return {
+        (source["key"], section.get("number") or section["heading"]): section
+        for source in sources
+        for section in source.get("sections") or []
+    }
+
+
+def yaml_section_display(row):
+    """A row's section as pages and citations show it: number, heading, note, then the row's
+    own page (a citation's), else the page where the 目次 says the section starts."""
+    section = yaml_sections()[(row["source"], str(row["section"]))]
+    parts = [section.get("number"), section["heading"], row.get("section_note")]
+    text = " ".join(part for part in parts if part)
+    if row.get("page"):
+        return f"{text} p.{row['page']}"
+    return f"{text} p.{section['page']}〜" if section.get("page") else text
+
+
+@cache
 def _yaml_factors():
     """slug -> the numbers of the 共通項 whose group lists the case (common_factors.yaml)."""
     factors = {}

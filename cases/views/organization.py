@@ -17,12 +17,12 @@ class OrganizationDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         context["roles"] = (
             Actor.objects.filter(organization=self.object, case__status=Case.Status.PUBLISHED)
-            .select_related("case", "source")
+            .select_related("case", "source", "section")
             .order_by("case__title", "position")
         )
         context["funded"] = (
             self.object.funding_provided.filter(case__status=Case.Status.PUBLISHED)
-            .select_related("case", "source")
+            .select_related("case", "source", "section")
             .order_by("case__title")
         )
         return context

@@ -33,7 +33,7 @@ def selection_citations(request, results, name):
         Case.objects.published()
         .filter(pk__in=ids)
         .only("slug", "title", "summary", "content_changed_at")
-        .prefetch_related("citations__source")
+        .prefetch_related(citations.cited_sections())
         .in_bulk()
     )
     references = citations.selection_references(
@@ -55,7 +55,7 @@ class CaseCitationView(View):
         if name is None or len(slug) > Case._meta.get_field("slug").max_length:
             raise Http404
         case = get_object_or_404(
-            Case.objects.published().prefetch_related("citations__source"), slug=slug
+            Case.objects.published().prefetch_related(citations.cited_sections()), slug=slug
         )
         references = citations.case_references(
             case,

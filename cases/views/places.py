@@ -87,7 +87,7 @@ class PlaceDetailView(DetailView):
                 place__municipality=municipality,
                 case__status=Case.Status.PUBLISHED,
             )
-            .select_related("source", "case")
+            .select_related("source", "section", "case")
             .order_by("-as_of_year", "case__title"),
             nearby=[
                 {

@@ -14,10 +14,12 @@ from cases.models import Actor, Case, KeyFigure, Organization, Place
 from tests.factories import (
     ActorFactory,
     CaseFactory,
+    CitationFactory,
     KeyFigureFactory,
     MilestoneFactory,
     OrganizationFactory,
     PlaceFactory,
+    SourceSectionFactory,
 )
 
 
@@ -154,6 +156,23 @@ def test_start_year_needs_a_milestone_of_its_year():
     case = CaseFactory(slug="undated-start", start_year=2015, editor_note=NO_PLACE_STATED)
     assert [p.check for p in audit(Case.objects.filter(pk=case.pk))] == ["start_year"]
     MilestoneFactory(case=case, year=2015, label="事業を開始")
+    assert audit(Case.objects.filter(pk=case.pk)) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("factory", [CitationFactory, ActorFactory, KeyFigureFactory])
+def test_a_row_naming_another_documents_section_is_a_problem(factory):
+    case = CaseFactory(slug="mixed-sections", editor_note=NO_PLACE_STATED)
+    row = factory(case=case)
+    assert audit(Case.objects.filter(pk=case.pk)) == []
+    # Past the form and the loader (both refuse it), as the shell or a bulk update could.
+    elsewhere = SourceSectionFactory(number="9.(9)")
+    assert elsewhere.source_id != row.source_id
+    type(row).objects.filter(pk=row.pk).update(section=elsewhere)
+    problems = audit(Case.objects.filter(pk=case.pk))
+    assert [p.check for p in problems] == ["section"]
+    assert "9.(9)" in problems[0].message
+    type(row).objects.filter(pk=row.pk).update(source=elsewhere.source)
     assert audit(Case.objects.filter(pk=case.pk)) == []
 
 

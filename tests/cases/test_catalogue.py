@@ -123,7 +123,7 @@ def break_case(directory, slug, mutate):
                     "organization": "存在しない組織",
                     "role": "operator",
                     "source": "2025-report",
-                    "section": "x",
+                    "section": "4.(1)①(i)",
                 }
             ),
             "unknown organisation '存在しない組織'",
@@ -134,8 +134,22 @@ def break_case(directory, slug, mutate):
             "unknown source 'no-such-source'",
         ),
         (
+            lambda r: r["actors"][0].update(section="4.(1)①(ix)"),
+            "unknown section '4.(1)①(ix)' of source '2025-report'",
+        ),
+        (
+            # A section of another document: the 2018 sheets number theirs 1(1).
+            lambda r: r["citations"][0].update(section="1(1)"),
+            "unknown section '1(1)' of source '2025-report'",
+        ),
+        (
+            # The text rows used to type, note and all, is no longer a section's key.
+            lambda r: r["citations"][0].update(section="4.(1)①(i) 参考事例①"),
+            "unknown section '4.(1)①(i) 参考事例①'",
+        ),
+        (
             lambda r: r["milestones"].append(
-                {"year": 1200, "label": "古すぎる", "source": "2025-report", "section": "x"}
+                {"year": 1200, "label": "古すぎる", "source": "2025-report", "section": "4.(1)①(i)"}
             ),
             "1800",
         ),
@@ -146,7 +160,7 @@ def break_case(directory, slug, mutate):
                     "label": "日付なし",
                     "as_printed": "3人",
                     "source": "2025-report",
-                    "section": "x",
+                    "section": "4.(1)①(i)",
                 }
             ),
             "時点の記載なし",
@@ -179,6 +193,9 @@ def break_case(directory, slug, mutate):
         "organisation",
         "choice",
         "source",
+        "section",
+        "section-of-another-document",
+        "section-with-its-note",
         "year",
         "undated",
         "unknown-field",

@@ -20,7 +20,13 @@ from cases.browse import BrowseQuery
 from cases.facets import dynamic_labels
 from cases.models import Case, KeyFigure
 from tests.cases import sql_reference
-from tests.factories import CaseFactory, CitationFactory, KeyFigureFactory, SourceDocumentFactory
+from tests.factories import (
+    CaseFactory,
+    CitationFactory,
+    KeyFigureFactory,
+    SourceDocumentFactory,
+    SourceSectionFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -39,8 +45,13 @@ def cited_case(title=JAPANESE_TITLE):
         published_on=date(2025, 5, 1),
         url="https://example.org/report",
     )
-    CitationFactory(case=case, source=source, section="4.(1)③(ii)", page="12")
-    CitationFactory(case=case, source=source, section="3. 検討経緯")
+    ina = SourceSectionFactory(source=source, number="4.(1)③(ii)", heading="長野県伊那市")
+    chapter = SourceSectionFactory(
+        source=source, number="3.", heading="委員会の議論の経緯", page="21"
+    )
+    # The citation's own page wins over the section's; a note names what inside the section.
+    CitationFactory(case=case, source=source, section=ina, page="12")
+    CitationFactory(case=case, source=source, section=chapter, section_note="検討経緯")
     case.refresh_from_db()
     return case
 
@@ -69,11 +80,13 @@ def test_bibtex_download_parses_with_pybtex_and_bibtexparser(client):
     assert str(page.persons["author"][0]) == "{国土事例カタログ}"
     report = data.entries[f"{case.slug}-1"]
     assert report.type == "techreport"
-    assert report.fields["note"] == "4.(1)③(ii)"
+    assert report.fields["note"] == "4.(1)③(ii) 長野県伊那市"
     assert report.fields["pages"] == "12"
     assert report.fields["year"] == "2025"
     assert report.fields["month"] == "5"
-    assert data.entries[f"{case.slug}-2"].fields["note"] == "3. 検討経緯"
+    second = data.entries[f"{case.slug}-2"]
+    assert second.fields["note"] == "3. 委員会の議論の経緯 検討経緯"
+    assert second.fields["pages"] == "21"  # where the 目次 says the section starts
 
     library = bibtexparser.parse_string(text)
     assert library.failed_blocks == []
@@ -96,7 +109,7 @@ def test_ris_download_parses_with_rispy(client):
     assert page["title"] == JAPANESE_TITLE
     assert page["urls"] == [f"http://testserver/cases/{case.slug}/"]
     assert page["access_date"] == timezone.localdate().strftime("%Y/%m/%d")
-    assert report["section"] == "4.(1)③(ii)"
+    assert report["section"] == "4.(1)③(ii) 長野県伊那市"
     assert report["start_page"] == "12"
     assert report["date"] == "2025/05/01"
     assert report["authors"] == ["国土審議会 推進部会 地域生活圏専門委員会"]
@@ -114,10 +127,13 @@ def test_csl_json_download_is_valid_against_the_schema(client):
     today = timezone.localdate()
     assert page["accessed"] == {"date-parts": [[today.year, today.month, today.day]]}
     assert report["type"] == "report"
-    assert report["section"] == "4.(1)③(ii)"
+    assert report["section"] == "4.(1)③(ii) 長野県伊那市"
+    assert report["page"] == "12"
     assert report["issued"] == {"date-parts": [[2025, 5, 1]]}
     assert report["URL"] == "https://example.org/report"
-    assert second["section"] == "3. 検討経緯"
+    assert second["section"] == "3. 委員会の議論の経緯 検討経緯"
+    # No page of its own: the page where the 目次 says the section starts.
+    assert second["page"] == "21"
 
 
 def test_every_published_case_of_the_catalogue_gives_valid_citations(client):
@@ -217,15 +233,22 @@ def test_a_line_break_in_a_note_stays_on_its_ris_line():
 
 
 def test_figure_citation_is_the_value_as_printed_with_its_date_and_section():
+    section = SourceSectionFactory(number="2.(1)", heading="人口の推移", page="7")
     figure = KeyFigureFactory(
-        as_printed="約6.5万人", undated=False, as_of_year=2025, as_of_label="R7.3"
+        as_printed="約6.5万人",
+        undated=False,
+        as_of_year=2025,
+        as_of_label="R7.3",
+        source=section.source,
+        section=section,
     )
     assert citations.figure_citation(figure) == (
-        f"約6.5万人（R7.3）出典：{figure.source.title}、1.(1)"
+        f"約6.5万人（R7.3）出典：{figure.source.title}、2.(1) 人口の推移 p.7〜"
     )
-    undated = KeyFigureFactory(as_printed="約4千人", undated=True)
+    undated = KeyFigureFactory(as_printed="約4千人", undated=True, section_note="図表1")
     assert citations.figure_citation(undated) == (
-        f"約4千人（時点の記載なし）出典：{undated.source.title}、1.(1)"
+        f"約4千人（時点の記載なし）出典：{undated.source.title}、"
+        f"1.(1) {undated.section.heading} 図表1"
     )
 
 

@@ -5,7 +5,8 @@ from urllib.parse import parse_qs
 import pytest
 from django.urls import reverse
 
-from cases.models import Case, KeyFigure
+from cases.models import Case, KeyFigure, SourceDocument
+from tests import oracles
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +26,10 @@ def test_cases_are_set_side_by_side_with_their_figures_and_sources(client):
     for case in (meets, local_energy):
         for figure in KeyFigure.objects.filter(case=case):
             assert figure.as_printed in body, figure
-        for citation in case.citations.all():
-            assert f"{citation.source} {citation.section}" in body
+        # Each citation's section with its heading and page (oracle: the fixture files).
+        for row in oracles.yaml_cases()[case.slug]["citations"]:
+            short_title = SourceDocument.objects.get(key=row["source"]).short_title
+            assert f"{short_title} {oracles.yaml_section_display(row)}" in body
     assert "共同体（コモンズ）形成型" in body
 
 

@@ -5,14 +5,20 @@ import re
 import unicodedata
 from collections import Counter
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+import yaml
+from django.conf import settings
 from django.core.management import call_command
+from django.db.models import F
 
 from cases.audit import NO_PLACE_STATED
 from cases.models import Case, CaseType, KeyFigure, Organization, Place, SourceDocument
 from cases.text import normalize_organization_name
 from tests import oracles
+
+FIXTURES = Path(settings.CATALOGUE_FIXTURES_DIR)
 
 pytestmark = pytest.mark.django_db
 
@@ -165,18 +171,36 @@ def test_every_municipal_place_names_the_municipality_of_its_code():
     assert wrong == []
 
 
-def test_every_fact_row_has_a_section():
+def test_every_fact_row_names_a_section_of_its_own_document():
+    # Oracle: the files alone. sources.yaml lists each document's sections; every row of every
+    # case file must name one of its own document's (by number, or heading where it has none).
+    sources = yaml.safe_load((FIXTURES / "sources.yaml").read_text(encoding="utf-8"))
+    keys = {
+        source["key"]: {s.get("number") or s["heading"] for s in source.get("sections", [])}
+        for source in sources
+    }
+    unknown = []
+    for path in sorted((FIXTURES / "cases").glob("*.yaml")):
+        record = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for relation, rows in record.items():
+            for row in rows if isinstance(rows, list) else []:
+                named = isinstance(row, dict) and "source" in row
+                if named and str(row.get("section")) not in keys[row["source"]]:
+                    unknown.append((path.name, relation, row["source"], row.get("section")))
+    assert unknown == []
+    # And the database agrees: no row points at another document's section.
     for relation in (
         "actors",
         "funding",
         "infrastructure",
+        "figures",
         "milestones",
         "challenges",
         "points",
         "citations",
     ):
         model = Case._meta.get_field(relation).related_model
-        assert not model.objects.filter(section="").exists(), relation
+        assert not model.objects.exclude(section__source=F("source")).exists(), relation
 
 
 def test_foreign_reference_models_are_marked_foreign():

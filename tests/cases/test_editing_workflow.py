@@ -7,7 +7,7 @@ import yaml
 from django.core.management import call_command
 from django.urls import reverse
 
-from cases.models import Case, SourceDocument
+from cases.models import Case, SourceDocument, SourceSection
 from tests.cases.test_admin import form_data
 from tests.cases.test_review import make_editor
 
@@ -25,6 +25,9 @@ SOURCE = {
 }
 
 
+SECTIONS = [("2.(1)", "架空の事例その一", "12"), ("3.(2)", "架空の事例その二", "")]
+
+
 def submit(client, url, change):
     """Post an admin form as rendered (with its inlines), after `change` edits its data."""
     page = client.get(url)
@@ -40,16 +43,31 @@ def submit(client, url, change):
     return response
 
 
-def add_citation(data, prefixes, source, section):
+def add_sections(data, prefixes, sections):
+    prefix = prefixes[SourceSection]
+    data[f"{prefix}-TOTAL_FORMS"] = len(sections)
+    for index, (number, heading, page) in enumerate(sections):
+        data.update(
+            {
+                f"{prefix}-{index}-number": number,
+                f"{prefix}-{index}-heading": heading,
+                f"{prefix}-{index}-page": page,
+                f"{prefix}-{index}-position": index,
+            }
+        )
+
+
+def add_citation(data, prefixes, source, number):
     from cases.models import Citation
 
+    section = SourceSection.objects.get(source=source, number=number)
     prefix = prefixes[Citation]
     index = int(data[f"{prefix}-TOTAL_FORMS"])
     data[f"{prefix}-TOTAL_FORMS"] = index + 1
     data.update(
         {
             f"{prefix}-{index}-source": source.pk,
-            f"{prefix}-{index}-section": section,
+            f"{prefix}-{index}-section": section.pk,
             f"{prefix}-{index}-position": index,
             f"{prefix}-{index}-note": "架空の報告書が述べること。",
         }
@@ -60,8 +78,12 @@ def test_a_new_report_from_start_to_publish(client, tmp_path):
     alice, bob = make_editor("alice"), make_editor("bob")
     client.force_login(alice)
 
-    # 1. The document.
-    submit(client, reverse("admin:cases_sourcedocument_add"), lambda data, _: data.update(SOURCE))
+    # 1. The document, with its sections and the pages its 目次 gives.
+    def new_source(data, prefixes):
+        data.update(SOURCE)
+        add_sections(data, prefixes, SECTIONS)
+
+    submit(client, reverse("admin:cases_sourcedocument_add"), new_source)
     source = SourceDocument.objects.get(key="made-up-2026")
 
     # 2. A new case that cites it, and a case the report revisits.
@@ -107,9 +129,14 @@ def test_a_new_report_from_start_to_publish(client, tmp_path):
     # 6. Export: the diff to review holds the document, the new case and the revisit.
     call_command("export_catalogue", "--fixtures", str(tmp_path), stdout=io.StringIO())
     sources = yaml.safe_load((tmp_path / "sources.yaml").read_text())
-    assert {"key": "made-up-2026", "published_label": "令和8年5月"}.items() <= next(
-        s for s in sources if s["key"] == "made-up-2026"
-    ).items()
+    exported_source = next(s for s in sources if s["key"] == "made-up-2026")
+    assert {"key": "made-up-2026", "published_label": "令和8年5月"}.items() <= (
+        exported_source.items()
+    )
+    assert exported_source["sections"] == [
+        {"number": "2.(1)", "heading": "架空の事例その一", "page": "12"},
+        {"number": "3.(2)", "heading": "架空の事例その二"},
+    ]
     new_file = yaml.safe_load((tmp_path / "cases" / "made-up-case.yaml").read_text())
     assert new_file["status"] == "published"
     assert [(c["source"], c["section"]) for c in new_file["citations"]] == [

@@ -51,6 +51,8 @@ def test_case_json_has_its_own_schema(client):
     assert set(citation) == {
         "source",
         "section",
+        "section_heading",
+        "section_page",
         "page",
         "note",
         "origin_as_printed",

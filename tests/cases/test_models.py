@@ -14,6 +14,7 @@ from tests.factories import (
     OrganizationFactory,
     PlaceFactory,
     SourceDocumentFactory,
+    SourceSectionFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -65,15 +66,17 @@ def test_case_start_year_must_be_plausible():
 
 def test_funding_amount_cannot_be_negative():
     case = CaseFactory()
+    section = SourceSectionFactory()
     funding = Funding(case=case, kind=Funding.Kind.DONATION, amount_yen=-1,
-                      source=SourceDocumentFactory(), section="1")  # fmt: skip
+                      source=section.source, section=section)  # fmt: skip
     with pytest.raises(ValidationError):
         funding.full_clean()
 
 
 def test_milestone_month_must_exist():
+    section = SourceSectionFactory()
     milestone = Milestone(case=CaseFactory(), year=2020, month=13, label="x",
-                          source=SourceDocumentFactory(), section="1")  # fmt: skip
+                          source=section.source, section=section)  # fmt: skip
     with pytest.raises(ValidationError, match="月は1から12"):
         milestone.full_clean()
 

@@ -26,12 +26,13 @@ def read_csv(response):
 
 
 def citation_line(row, sources):
+    """row: a citation of the case's file; its section's heading and page from sources.yaml."""
     source = sources[row["source"]]
     date = source.published_label or f"{source.year}年"
-    page = f" p.{row['page']}" if row.get("page") else ""
     # A 2018 sheet's own 出典 line closes its citation.
     origin = f"（出典：{row['origin_as_printed']}）" if row.get("origin_as_printed") else ""
-    return f"{source.issuer}「{source.title}」（{date}）{row['section']}{page}{origin}"
+    section = oracles.yaml_section_display(row)
+    return f"{source.issuer}「{source.title}」（{date}）{section}{origin}"
 
 
 def expected_row(client, item):
@@ -57,7 +58,10 @@ def expected_row(client, item):
         "都道府県": "、".join(prefectures),
         "地方": "、".join(dict.fromkeys(str(Region(region).label) for region in regions)),
         "要約": item["summary"],
-        "出典": " / ".join(citation_line(row, sources) for row in record.get("citations", [])),
+        "出典": " / ".join(
+            citation_line(row, sources)
+            for row in oracles.yaml_cases()[record["slug"]].get("citations", [])
+        ),
     }
 
 

@@ -46,7 +46,7 @@ def test_place_page_states_populations_as_printed_with_date_and_source(client):
         assert figure.as_printed in body
         assert str(figure.as_of_or_undated) in body
         assert figure.source.short_title in body
-        assert figure.section in body
+        assert figure.section.heading in body
 
 
 def test_place_page_lists_nearby_cases_with_distance(client):

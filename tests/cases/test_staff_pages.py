@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from cases.models import Case, Citation, Organization, SourceDocument, Theme
 from cases.text import normalize
+from tests import oracles
 from tests.factories import (
     ActorFactory,
     CaseFactory,
@@ -47,14 +48,14 @@ def test_citation_line_is_wrapped_text_with_the_whole_line(client):
 def test_citation_shows_the_documents_url_and_page_when_recorded(client):
     source = SourceDocumentFactory(url="https://www.mlit.go.jp/example/report.pdf")
     case = CaseFactory()
-    CitationFactory(case=case, source=source, section="2.(3)", page="17")
+    CitationFactory(case=case, source=source, page="17")
     body = detail(client, case.slug)
     assert 'href="https://www.mlit.go.jp/example/report.pdf"' in body
     assert "p.17" in body
     # and a document without a URL gets no link
     bare = SourceDocumentFactory()
     other = CaseFactory()
-    CitationFactory(case=other, source=bare, section="1")
+    CitationFactory(case=other, source=bare)
     assert "資料を開く" not in detail(client, other.slug)
 
 
@@ -363,10 +364,19 @@ def test_figures_csv_has_one_row_per_figure_as_printed(client):
     assert cases["num_pages"] == 1
     figures = KeyFigure.objects.filter(case__slug__in=slugs)
     assert len(rows) - 1 == figures.count() > 0
-    printed = {(r[0], r[4], r[6], r[7], r[9]) for r in rows[1:]}
+    printed = {(r[0], r[4], r[6], r[7]) for r in rows[1:]}
     for figure in figures.select_related("case"):
         key = (figure.case.slug, figure.label, figure.as_printed, figure.as_of_or_undated)
-        assert (*key, figure.section) in printed
+        assert key in printed
+    # The section as the case's file names it, then its heading and page from sources.yaml.
+    expected = set()
+    for slug in slugs:
+        for row in oracles.yaml_cases()[slug].get("figures") or []:
+            section = oracles.yaml_sections()[(row["source"], str(row["section"]))]
+            named = " ".join(filter(None, (str(row["section"]), row.get("section_note"))))
+            page = section.get("page", "")
+            expected.add((slug, row["label"], row["as_printed"], named, section["heading"], page))
+    assert {(r[0], r[4], r[6], r[9], r[10], r[11]) for r in rows[1:]} == expected
 
 
 def test_figures_csv_cells_never_start_a_formula(client):
