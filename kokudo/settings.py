@@ -173,6 +173,10 @@ CACHES = {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "kokudo",
+            # The cache is an optimisation (cases.cache): a server that does not answer within
+            # a second counts as down, and the page is built without it, rather than after
+            # redis-py's default wait (5 s in the version locked here).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
         if REDIS_URL
         else {
