@@ -294,6 +294,17 @@ def check_reference(case):
         )
 
 
+def check_reading(case):
+    """A published case has its title's reading: without one it sorts after every case that has
+    one in the 「事例名」 (五十音) order."""
+    if case.status == Case.Status.PUBLISHED and not case.title_kana.strip():
+        yield Problem(
+            case.slug,
+            "title_kana",
+            "事例名のよみ（title_kana）がない（事例名順で、よみのある事例の後に並ぶ）",
+        )
+
+
 CHECKS = (
     check_figures,
     check_units,
@@ -301,6 +312,7 @@ CHECKS = (
     check_roles,
     check_start_year,
     check_reference,
+    check_reading,
 )
 
 
