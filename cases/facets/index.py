@@ -485,6 +485,7 @@ MAX_APPLIED_CASES = 100
 
 NEWEST_FIRST = "-content_changed_at"
 
+
 def title_key(index, at):
     """Where a position goes in the 「事例名」 order (cases.indexing.title_order_key)."""
     return title_order_key(index.title_kanas[at], index.titles[at])

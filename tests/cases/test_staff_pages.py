@@ -214,16 +214,13 @@ def test_long_groups_show_their_largest_options_and_fold_the_rest(client):
     assert f'value="{smallest["value"]}"' not in more
 
 
-def test_population_facet_says_what_it_uses_and_how_many_cases_it_leaves_out(client):
-    from cases.models import CaseFacet
-
-    published = Case.objects.published()
-    banded = CaseFacet.objects.filter(case__in=published, facet="pop").values("case").distinct()
-    unbanded = published.count() - banded.count()
-    assert unbanded > 0
+def test_population_facet_says_it_uses_stated_values_and_offers_the_cases_without(client):
     body = client.get(BROWSE).content.decode()
-    assert "資料に記載された人口" in body
-    assert f"人口の記載がない事例（全体で{unbanded}件）はどの区分にも入りません" in body
+    group = body.split('id="facet-pop"')[1].split("</details>")[0]
+    assert "資料に記載された人口（記載値）" in group
+    assert "区分の件数は実際の該当数より少ないことがあります" in group
+    assert 'name="pop" value="unknown"' in group
+    assert "人口の記載なし" in group
 
 
 # 11: a search that finds nothing --------------------------------------------------------
