@@ -315,8 +315,7 @@ def load_vocabulary(seed=0):
     funding_fields += ("date_as_printed", "note")
     vocabulary = Vocabulary(
         title_fragments=fragments or [case.title for case in cases],
-        fragment_readings=fragment_readings
-        or {case.title: case.title_kana for case in cases},
+        fragment_readings=fragment_readings or {case.title: case.title_kana for case in cases},
         summary_sentences=_sentences(case.summary for case in cases) or ["試験用の要約。"],
         summary_lengths=[len(case.summary) for case in cases],
         description_sentences=_sentences(case.description for case in cases),
