@@ -295,9 +295,10 @@ def check_reference(case):
 
 
 def check_reading(case):
-    """A published case has its title's reading: without one it sorts after every case that has
-    one in the 「事例名」 (五十音) order."""
-    if case.status == Case.Status.PUBLISHED and not case.title_kana.strip():
+    """A case awaiting review or published has its title's reading: without one it sorts after
+    every case that has one in the 「事例名」 (五十音) order. Drafts may wait for it; a case
+    under review is held to it so that publishing (which needs a clean audit) asks for it."""
+    if case.status != Case.Status.DRAFT and not case.title_kana.strip():
         yield Problem(
             case.slug,
             "title_kana",

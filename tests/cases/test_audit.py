@@ -153,9 +153,12 @@ def test_a_case_without_places_needs_the_note():
 def test_a_published_case_needs_the_reading_of_its_title():
     case = CaseFactory(slug="unread", title_kana="", editor_note=NO_PLACE_STATED)
     assert [p.check for p in audit(Case.objects.filter(pk=case.pk))] == ["title_kana"]
-    # A draft may wait for its reading; spaces alone are no reading.
+    # A draft may wait for its reading, a case awaiting review may not (publishing needs a
+    # clean audit); spaces alone are no reading.
     Case.objects.filter(pk=case.pk).update(status=Case.Status.DRAFT)
     assert audit(Case.objects.filter(pk=case.pk)) == []
+    Case.objects.filter(pk=case.pk).update(status=Case.Status.REVIEW)
+    assert [p.check for p in audit(Case.objects.filter(pk=case.pk))] == ["title_kana"]
     Case.objects.filter(pk=case.pk).update(status=Case.Status.PUBLISHED, title_kana="\u3000")
     assert [p.check for p in audit(Case.objects.filter(pk=case.pk))] == ["title_kana"]
     Case.objects.filter(pk=case.pk).update(title_kana="よみ")
