@@ -237,6 +237,9 @@ class Vocabulary:
     prefectures: list
     foreign_places: list
     populations: dict = field(default_factory=dict)  # municipality pk -> people
+    # fragment -> the reading (title_kana) of the curated title it was cut from: a synthetic
+    # title's reading is its place's kana and this, so the 「事例名」 sort has readings to order.
+    fragment_readings: dict = field(default_factory=dict)
 
 
 def load_vocabulary(seed=0):
@@ -253,13 +256,17 @@ def load_vocabulary(seed=0):
     curated = curated_cases().values("pk")
 
     fragments = []
+    fragment_readings = {}
     for case in cases:
-        fragments += [
+        pieces = [
             piece.strip()
             for piece in _TITLE_SPLIT.split(case.title)
             # Keep what a case does (公共交通の再構築), not where (長野県塩尻市).
             if 3 <= len(piece.strip()) <= 40 and piece.strip()[-1] not in "市町村区県都府道"
         ]
+        fragments += pieces
+        for piece in pieces:
+            fragment_readings.setdefault(piece, case.title_kana)
     organization_names = Organization.objects.exclude(
         slug__startswith=ORGANIZATION_SLUG_PREFIX
     ).values_list("name", flat=True)
@@ -308,6 +315,7 @@ def load_vocabulary(seed=0):
     funding_fields += ("date_as_printed", "note")
     vocabulary = Vocabulary(
         title_fragments=fragments or [case.title for case in cases],
+        fragment_readings=fragment_readings or {case.title: case.title_kana for case in cases},
         summary_sentences=_sentences(case.summary for case in cases) or ["試験用の要約。"],
         summary_lengths=[len(case.summary) for case in cases],
         description_sentences=_sentences(case.description for case in cases),
@@ -802,6 +810,11 @@ class _CaseBuilder:
         else:
             title = f"{place_label}の{fragment}"
         case.title = title[:200]
+        case.title_kana = self.reading(
+            main,
+            pattern if pattern != 3 or organization else 4,
+            v.fragment_readings.get(fragment, ""),
+        )
         lead = f"{place_label}で{organization or '地域の主体'}が進める「{fragment}」の取組。"
         target = rng.choice(v.summary_lengths) - len(lead)
         case.summary = lead + self.text(v.summary_sentences, target)
@@ -809,6 +822,27 @@ class _CaseBuilder:
         case.approach = rng.choice(v.approaches) if v.approaches and rng.random() < 0.15 else ""
         notes = v.editor_notes
         case.editor_note = rng.choice(notes) if notes and rng.random() < 0.05 else ""
+
+    @staticmethod
+    def reading(main, pattern, fragment_reading):
+        """The title's reading, put together as write_texts() puts the title together: the
+        place's kana (reference data) and the reading of the title the fragment came from.
+        The organisation in pattern 3 has no reading and is left unread."""
+        if main is None or main.place.kind == Place.Kind.NATIONWIDE:
+            place = "ぜんこく"
+        elif main.municipality:
+            place = main.municipality.kana
+        else:
+            place = main.prefecture.kana if main.prefecture else ""  # abroad: unread
+        if pattern == 0 and main and main.place.kind == Place.Kind.MUNICIPALITY:
+            place = main.municipality.prefecture.kana + place
+        if pattern in (1, 3):
+            parts = (fragment_reading, place)
+        elif pattern == 4:
+            parts = (f"{place}の" if place else "", fragment_reading)
+        else:
+            parts = (place, fragment_reading)
+        return " ".join(part for part in parts if part)[:400]
 
     def save(self, batch_size):
         """Write the batch: cases first, then places (figures point to them), then the rest."""

@@ -450,6 +450,7 @@ class CaseAdmin(HistoryAdmin):
     ]
     search_fields = [
         "title",
+        "title_kana",
         "slug",
         "summary",
         "description",
@@ -470,7 +471,7 @@ class CaseAdmin(HistoryAdmin):
         css = {"all": ["css/admin.css"]}
 
     fieldsets = [
-        (None, {"fields": ["title", "slug", "status", "summary", "description"]}),
+        (None, {"fields": ["title", "title_kana", "slug", "status", "summary", "description"]}),
         (
             _("分類"),
             {"fields": ["kind", "type_2025", "hub_type_2019", "themes", "start_year"]},

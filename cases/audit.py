@@ -325,6 +325,18 @@ def check_sections(case):
                 )
 
 
+def check_reading(case):
+    """A case awaiting review or published has its title's reading: without one it sorts after
+    every case that has one in the 「事例名」 (五十音) order. Drafts may wait for it; a case
+    under review is held to it so that publishing (which needs a clean audit) asks for it."""
+    if case.status != Case.Status.DRAFT and not case.title_kana.strip():
+        yield Problem(
+            case.slug,
+            "title_kana",
+            "事例名のよみ（title_kana）がない（事例名順で、よみのある事例の後に並ぶ）",
+        )
+
+
 CHECKS = (
     check_figures,
     check_units,
@@ -333,6 +345,7 @@ CHECKS = (
     check_start_year,
     check_reference,
     check_sections,
+    check_reading,
 )
 
 

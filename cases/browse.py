@@ -20,6 +20,7 @@ MAX_QUERY_LENGTH = 100
 SORTS = (
     ("relevance", gettext_lazy("関連度")),
     ("title", gettext_lazy("事例名")),
+    ("prefecture", gettext_lazy("都道府県順")),
     ("-population", gettext_lazy("人口の多い順")),
     ("population", gettext_lazy("人口の少ない順")),
     ("-latest_source", gettext_lazy("出典の新しい順")),

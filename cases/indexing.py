@@ -94,6 +94,7 @@ class Derived:
     search_title: str
     population: int | None  # the largest stated population of its municipalities
     latest_source_year: int | None
+    prefecture_code: str  # the lowest JIS code of its places' prefectures: north first
     facets: list  # sorted (facet, value) pairs
 
     def columns(self):
@@ -103,6 +104,7 @@ class Derived:
             "search_title": self.search_title,
             "population": self.population,
             "latest_source_year": self.latest_source_year,
+            "prefecture_code": self.prefecture_code,
         }
 
 
@@ -115,13 +117,56 @@ def derive(case):
         parts += [organization.name, *organization.aliases]
     parts += [name for _kind, name in case.infrastructure]
     years = [year for _key, year in case.sources]
+    codes = [place.prefecture_code for place in case.places if place.prefecture_code]
     return Derived(
         search_text=normalize("\n".join(part for part in parts if part)),
         search_title=normalize(case.title),
         population=max(case.populations) if case.populations else None,
         latest_source_year=max(years) if years else None,
+        prefecture_code=min(codes, default=""),
         facets=facet_pairs(case),
     )
+
+
+# 五十音 order, as a Japanese dictionary (JIS X 4061) has it: kana are first compared without
+# their voicing marks and with small kana as large ones, a long-vowel mark counting as the vowel
+# it lengthens; only then do voicing, size and the mark itself break the tie (code point order,
+# which puts か before が before ぱ-less は, ぁ before あ). Spaces are not read.
+_PLAIN = str.maketrans(
+    "ぁぃぅぇぉゕゖっゃゅょゎがぎぐげござじずぜぞだぢづでどばぱびぴぶぷべぺぼぽゔ",
+    "あいうえおかけつやゆよわかきくけこさしすせそたちつてとははひひふふへへほほう",
+)
+_VOWEL_OF = {
+    kana: vowel
+    for vowel, row in zip(
+        "あいうえお",
+        (
+            "あかさたなはまやらわ",
+            "いきしちにひみりゐ",
+            "うくすつぬふむゆるん",  # ん: a long mark after it is read as う, as dictionaries do
+            "えけせてねへめれゑ",
+            "おこそとのほもよろを",
+        ),
+        strict=True,
+    )
+    for kana in row
+}
+
+
+def reading_key(reading):
+    """The 五十音 sort key of a hiragana reading (Case.title_kana)."""
+    text = "".join(reading.split())
+    plain = []
+    for kana in text.translate(_PLAIN):
+        if kana == "ー":
+            kana = _VOWEL_OF.get(plain[-1], "ー") if plain else "ー"
+        plain.append(kana)
+    return ("".join(plain), text)
+
+
+def title_order_key(title_kana, title):
+    """The 「事例名」 order: by reading (五十音), cases without one after, then by title."""
+    return (not title_kana, reading_key(title_kana), title)
 
 
 def is_counted_population(figure_kind, place_kind):

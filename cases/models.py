@@ -21,6 +21,9 @@ from . import search
 from .sections import describe
 from .text import normalize_organization_name
 
+# A reading as editors enter it: hiragana, the long-vowel mark, spaces (half or full width).
+KANA_READING = r"^[\u3041-\u3096\u30fc \u3000]*$"
+
 MIN_YEAR = 1800
 MAX_YEAR = 2100
 
@@ -563,6 +566,22 @@ class Case(models.Model):
 
     slug = models.SlugField(_("スラッグ"), max_length=100, unique=True)
     title = models.CharField(_("事例名"), max_length=200)
+    # The 「事例名」 sort is 五十音 order of this reading (cases.indexing.title_order_key).
+    title_kana = models.CharField(
+        _("事例名のよみ"),
+        max_length=400,
+        blank=True,
+        validators=[
+            RegexValidator(
+                KANA_READING,
+                message=_("よみは、ひらがな・長音（ー）・空白だけで入力してください。"),
+            )
+        ],
+        help_text=_(
+            "事例名の読みをひらがなで（例: ながのけんいなし）。"
+            "株式会社・一般社団法人などの法人格は読まず、名称の読みだけを入れます。"
+        ),
+    )
     summary = models.TextField(_("要約"))
     description = models.TextField(_("説明"), blank=True)
     approach = models.TextField(
@@ -608,6 +627,8 @@ class Case(models.Model):
     search_title = models.TextField(editable=False, default="")
     population = models.PositiveIntegerField(_("人口（記載値）"), null=True, editable=False)
     latest_source_year = models.PositiveSmallIntegerField(null=True, editable=False)
+    # The lowest JIS code among its places' prefectures: the 都道府県順 sort ("" for none).
+    prefecture_code = models.CharField(max_length=2, blank=True, editable=False, default="")
 
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
@@ -626,6 +647,7 @@ class Case(models.Model):
             "search_title",
             "population",
             "latest_source_year",
+            "prefecture_code",
             "content_changed_at",
             "content_digest",
         ]
@@ -707,6 +729,8 @@ class Case(models.Model):
         record = case_record(self)
         # Publishing is dated by save(); the digest follows only what a published page shows.
         record.pop("status")
+        # The reading orders the list; the page does not show it.
+        record.pop("title_kana", None)
         record = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(record.encode()).hexdigest()
 
@@ -747,7 +771,13 @@ class Case(models.Model):
 
 
 # The columns refresh_index() writes (cases.indexing derives them).
-INDEXED_FIELDS = ("search_text", "search_title", "population", "latest_source_year")
+INDEXED_FIELDS = (
+    "search_text",
+    "search_title",
+    "population",
+    "latest_source_year",
+    "prefecture_code",
+)
 
 
 class CatalogueVersion(models.Model):

@@ -67,6 +67,7 @@ class CaseFactory(factory.django.DjangoModelFactory):
 
     slug = factory.Sequence(lambda n: f"test-case-{n}")
     title = factory.Sequence(lambda n: f"試験事例{n}")
+    title_kana = "しけんじれい"
     summary = "試験用の要約。"
     status = Case.Status.PUBLISHED
 

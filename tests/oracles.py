@@ -90,11 +90,59 @@ def population_band(people):
     raise ValueError(people)
 
 
+def population_unknown(values):
+    """README: `pop=unknown` (人口の記載なし) is every case in no band."""
+    return set() if any(param == "pop" for param, _value in values) else {("pop", "unknown")}
+
+
 def people(value, unit):
     """A printed figure as people (約0.7万人 -> 7000), or None when it is no count of people."""
     if value in (None, "") or unit not in PEOPLE_PER_UNIT:
         return None
     return int(Decimal(str(value)) * PEOPLE_PER_UNIT[unit])
+
+
+# 五十音 order, worked out from Unicode character names rather than the code's tables ----------
+
+
+def _plain_kana(kana, previous):
+    """A kana as a dictionary first compares it: large, unvoiced; ー as the vowel it lengthens."""
+    if kana == "ー":
+        if previous is None or not unicodedata.name(previous).startswith("HIRAGANA LETTER "):
+            return kana
+        # HIRAGANA LETTER KA -> A; ん (N) is read as う before a long mark.
+        vowel = unicodedata.name(previous)[-1].replace("N", "U")
+        return unicodedata.lookup(f"HIRAGANA LETTER {vowel}")
+    name = unicodedata.name(kana)
+    if " SMALL " in name:
+        kana = unicodedata.lookup(name.replace(" SMALL ", " "))
+    return "".join(c for c in unicodedata.normalize("NFD", kana) if not unicodedata.combining(c))
+
+
+def gojuon_key(reading):
+    """README: 「事例名」 sorts by reading as a Japanese dictionary does (JIS X 4061): voicing
+    marks, small kana and long marks decide only between readings otherwise the same."""
+    text = "".join(reading.split())
+    plain = []
+    for kana in text:
+        plain.append(_plain_kana(kana, plain[-1] if plain else None))
+    return ("".join(plain), text)
+
+
+def reading_order_key(title_kana, title):
+    """README `sort=title`: by reading, cases without one after, then by title."""
+    return (not title_kana, gojuon_key(title_kana or ""), title)
+
+
+def yaml_prefecture_code(record):
+    """README `sort=prefecture`: the lowest JIS code among the places' prefectures, or None."""
+    codes = []
+    for place in record.get("places") or []:
+        if place.get("prefecture"):
+            codes.append(PREFECTURES[place["prefecture"]][0])
+        elif place.get("lg_code"):
+            codes.append(str(place["lg_code"])[:2])
+    return min(codes, default=None)
 
 
 # The browse JSON, read in one place --------------------------------------------------------
@@ -260,6 +308,7 @@ def yaml_facets(record):
             count = people(figure.get("value"), figure.get("unit"))
             if count is not None:
                 values.add(("pop", population_band(count)))
+    values |= population_unknown(values)
     kinds = _organizations()
     values |= {("org", kinds[actor["organization"]]) for actor in record.get("actors") or []}
     values |= {("funding", row["kind"]) for row in record.get("funding") or []}
@@ -329,6 +378,7 @@ def table_facets():
                 count = people(figure.value, figure.unit)
                 if count is not None:
                     found.add(("pop", population_band(count)))
+        found |= population_unknown(found)
         found |= {("org", actor.organization.kind) for actor in case.actors.all()}
         found |= {("funding", row.kind) for row in case.funding.all()}
         found |= {("infra", row.kind) for row in case.infrastructure.all()}

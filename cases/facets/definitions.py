@@ -132,14 +132,25 @@ POPULATION_BANDS = (
 )
 
 
+# The option of the cases no band holds: no population stated for any of their municipalities
+# (or none to state: nationwide, prefecture-wide and foreign cases). It keeps the bands honest:
+# 西粟倉村's documents print no population, so it is here and not under 1万人未満.
+POPULATION_UNKNOWN = "unknown"
+
+
 class PopulationFacet(Facet):
     """The bands of the populations stated for the case's municipalities (each one counts)."""
 
     param = "pop"
     label = _("人口規模（記載値）")
-    choices = tuple((band.value, band.label) for band in POPULATION_BANDS)
+    choices = (
+        *((band.value, band.label) for band in POPULATION_BANDS),
+        (POPULATION_UNKNOWN, _("人口の記載なし")),
+    )
 
     def values(self, case):
+        if not case.populations:
+            return [POPULATION_UNKNOWN]
         return [
             band.value
             for people in case.populations

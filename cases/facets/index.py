@@ -1,6 +1,7 @@
 """Count and page browse results from in-memory bitsets, so browsing stays fast at any size.
 
-Every published case gets a bit position (its rank by title). For each facet value the index
+Every published case gets a bit position (its rank by title in the database's collation; the
+「事例名」 sort itself is 五十音 order, one of the orders kept). For each facet value the index
 holds a Python int whose set bits are the cases with that value; counting the cases of a
 selection is then an AND and a popcount. The index is built from the CaseFacet rows once per
 process. When the catalogue's version token changes (see CatalogueVersion), the process reads
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.db.models import Max
 
+from ..indexing import title_order_key
 from ..models import Case, CaseFacet, CatalogueVersion, IndexChange
 from ..search import query_words, text_matches, title_matches
 from .definitions import FACETS, dynamic_labels
@@ -70,6 +72,8 @@ class FacetIndex:
     populations: list  # sort keys, by position
     latest_years: list
     changed_at: list  # content_changed_at: the feed's order
+    title_kanas: list  # readings: the 「事例名」 (五十音) order
+    prefecture_codes: list  # lowest JIS prefecture code of the places, "" for none
     last_change: int = 0  # the last IndexChange this index reflects
     applied_from: str = ""  # the version this copy applied changes to; "" for a full build
     searches: OrderedDict = field(default_factory=OrderedDict)
@@ -362,16 +366,15 @@ class FacetIndex:
                 if count:
                     counts[(facet.param, value)] = count
         if sort == "relevance" and query:
-            return IndexedResults(self, result, first=title_matches), counts
-        # No order: title order, which is bit order.
-        return IndexedResults(self, result, self.orders.get(sort)), counts
+            return IndexedResults(self, result, self.orders["title"], first=title_matches), counts
+        return IndexedResults(self, result, self.orders.get(sort, self.orders["title"])), counts
 
 
 class IndexedResults(Sequence):
     """The matching cases in display order, fetched from the database a page at a time.
 
-    The order is a list of positions; without one, the cases in first come before the others,
-    each group in bit order (by title).
+    The order is a list of positions (without one, bit order). The cases in first come before
+    the others, each group in that order.
     """
 
     def __init__(self, index, bits, order=None, first=0):
@@ -395,12 +398,18 @@ class IndexedResults(Sequence):
     def positions(self):
         if self.order is None:
             yield from title_matches_first(self.bits, self.first)
+        elif not self.first:
+            yield from self._in_order(self.flags)
         else:
-            flags = self.flags
-            size = len(flags)
-            for position in self.order:
-                if position < size and flags[position] == "1":
-                    yield position
+            yield from self._in_order(bin(self.bits & self.first)[2:][::-1])
+            yield from self._in_order(bin(self.bits & ~self.first)[2:][::-1])
+
+    def _in_order(self, flags):
+        """The positions of the order whose flag (one character per position) is "1"."""
+        size = len(flags)
+        for position in self.order:
+            if position < size and flags[position] == "1":
+                yield position
 
     def ids(self, start=0, stop=None):
         found = []
@@ -453,6 +462,8 @@ CASE_COLUMNS = (
     "title",
     "search_title",
     "content_changed_at",
+    "title_kana",
+    "prefecture_code",
 )
 CASE_LISTS = (
     "ids",
@@ -462,6 +473,8 @@ CASE_LISTS = (
     "titles",
     "search_titles",
     "changed_at",
+    "title_kanas",
+    "prefecture_codes",
 )
 # Where _applied() finds what it reads in a row of CASE_COLUMNS (and search_text after them).
 TITLE = CASE_COLUMNS.index("title")
@@ -472,9 +485,23 @@ MAX_APPLIED_CASES = 100
 
 NEWEST_FIRST = "-content_changed_at"
 
-# Each sort's key of a position. The position itself breaks ties, so equal keys stay in title
+
+def title_key(index, at):
+    """Where a position goes in the 「事例名」 order (cases.indexing.title_order_key)."""
+    return title_order_key(index.title_kanas[at], index.titles[at])
+
+
+# Each sort's key of a position. The position itself breaks ties, so equal keys stay in bit
 # order; cases without a stated population come last either way, as SQL's nulls last.
 ORDER_KEYS = {
+    "title": lambda index, at: (*title_key(index, at), at),
+    # North to south by JIS code; cases without a prefecture (nationwide, abroad) last.
+    "prefecture": lambda index, at: (
+        not index.prefecture_codes[at],
+        index.prefecture_codes[at],
+        *title_key(index, at),
+        at,
+    ),
     "population": lambda index, at: (
         index.populations[at] is None,
         index.populations[at] or 0,

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0013_case_review_status'),
+        ('cases', '0014_case_title_kana_prefecture_code'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -65,24 +65,27 @@ def match_section_text(apps, schema_editor, fixture_sections=None, report=print)
     kept = {}  # (source, text) -> the section made for text that matched nothing
     for name in ROW_MODELS:
         for model_name, record_unknown in ((name, True), (f"Historical{name}", False)):
-            model = apps.get_model("cases", model_name)
-            rows = list(model.objects.using(db).only("pk", "source", "section_text"))
-            for row in rows:
-                section, note = match_section(sections.get(row.source_id, ()), row.section_text)
+            rows = apps.get_model("cases", model_name).objects.using(db)
+            # Rows share a few hundred texts: one UPDATE per (document, text), not per row, so
+            # that a catalogue of a million rows (the 100,000-case bench) migrates in seconds.
+            pairs = rows.order_by().values_list("source_id", "section_text").distinct()
+            for source_id, text in list(pairs):
+                section, note = match_section(sections.get(source_id, ()), text)
                 if section is None and record_unknown:
-                    if (row.source_id, note) not in kept:
-                        known = sections.get(row.source_id, [])
-                        kept[row.source_id, note] = SourceSection.objects.using(db).create(
-                            source_id=row.source_id,
+                    if (source_id, note) not in kept:
+                        known = sections.get(source_id, [])
+                        kept[source_id, note] = SourceSection.objects.using(db).create(
+                            source_id=source_id,
                             position=len(known) + len(kept),
                             heading=note[:200] or "（箇所の記載なし）",
                         )
                         report(f"  not among its document's sections, kept as a section: {note!r}")
-                    section, note = kept[row.source_id, note], ""
+                    section, note = kept[source_id, note], ""
                 # History keeps what it recorded: a past row whose text matches nothing keeps
                 # no section rather than an invented one.
-                row.section, row.section_note = section, note if section else ""
-            model.objects.using(db).bulk_update(rows, ["section", "section_note"], batch_size=1000)
+                rows.filter(source_id=source_id, section_text=text).update(
+                    section=section, section_note=note if section else ""
+                )
 
 
 class Migration(migrations.Migration):

@@ -8,7 +8,7 @@ from django.views.generic import ListView
 from .. import citations, exports, feeds, metadata
 from ..browse import SORTS, BrowseQuery
 from ..choropleth import render_choropleth
-from ..facets import POPULATION_BANDS, FacetCounts, build_facets
+from ..facets import FacetCounts, build_facets
 from ..facets.display import active_filters
 from ..facets.index import current_index
 from ..geo import (
@@ -149,7 +149,6 @@ class CaseListView(ListView):
             total=page.paginator.count,
             page_range=page.paginator.get_elided_page_range(page.number, on_each_side=2),
             canonical_query=browse.querydict(),
-            unbanded_count=self.unbanded_count(),
             **self.nothing_found(page.paginator.count),
             view=browse.view,
             list_query=browse.querydict_for_view("list"),
@@ -163,12 +162,6 @@ class CaseListView(ListView):
         if browse.view == "map":
             context.update(self.map_context())
         return context
-
-    def unbanded_count(self):
-        """Published cases in no population band: no population stated for their municipality."""
-        index = current_index()
-        banded = index.facet_mask("pop", [band.value for band in POPULATION_BANDS])
-        return len(index.ids) - banded.bit_count()
 
     def map_context(self):
         """The map view's text: municipalities with counts, the cases the map cannot show, and

@@ -34,7 +34,14 @@ def generate(count=COUNT, **options):
 def derived(case):
     case.refresh_from_db()
     facets = sorted(case.facet_values.values_list("facet", "value"))
-    return case.search_text, case.search_title, case.population, case.latest_source_year, facets
+    return (
+        case.search_text,
+        case.search_title,
+        case.population,
+        case.latest_source_year,
+        case.prefecture_code,
+        facets,
+    )
 
 
 @pytest.fixture
@@ -55,6 +62,15 @@ def test_synthetic_cases_look_like_the_catalogue(cases):
     assert {case.status for case in cases} == {Case.Status.PUBLISHED}
     assert all(case.slug.startswith("synthetic-") for case in cases)
     assert all(case.title and case.summary and case.search_text for case in cases)
+    # Each has a valid reading (the 「事例名」 sort orders them as it orders curated cases),
+    # starting with its place's when the title does (pattern 「北見市の…」).
+    for case in cases:
+        case.full_clean(validate_unique=False, validate_constraints=False)
+        assert case.title_kana, case.title
+        place = case.places.select_related("municipality").first()
+        if place and place.municipality and case.title.startswith(place.municipality.name):
+            assert case.title_kana.startswith(place.municipality.kana), case.title
+    assert any(case.prefecture_code for case in cases)
     # Most cases have no 2025 類型.
     assert sum(1 for case in cases if not case.type_2025) > COUNT / 2
     facets = Counter(CaseFacet.objects.filter(case__in=cases).values_list("facet", flat=True))

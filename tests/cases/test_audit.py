@@ -152,6 +152,45 @@ def test_a_case_without_places_needs_the_note():
 
 
 @pytest.mark.django_db
+def test_a_published_case_needs_the_reading_of_its_title():
+    case = CaseFactory(slug="unread", title_kana="", editor_note=NO_PLACE_STATED)
+    assert [p.check for p in audit(Case.objects.filter(pk=case.pk))] == ["title_kana"]
+    # A draft may wait for its reading, a case awaiting review may not (publishing needs a
+    # clean audit); spaces alone are no reading.
+    Case.objects.filter(pk=case.pk).update(status=Case.Status.DRAFT)
+    assert audit(Case.objects.filter(pk=case.pk)) == []
+    Case.objects.filter(pk=case.pk).update(status=Case.Status.REVIEW)
+    assert [p.check for p in audit(Case.objects.filter(pk=case.pk))] == ["title_kana"]
+    Case.objects.filter(pk=case.pk).update(status=Case.Status.PUBLISHED, title_kana="\u3000")
+    assert [p.check for p in audit(Case.objects.filter(pk=case.pk))] == ["title_kana"]
+    Case.objects.filter(pk=case.pk).update(title_kana="よみ")
+    assert audit(Case.objects.filter(pk=case.pk)) == []
+
+
+@pytest.mark.parametrize(
+    ("reading", "valid"),
+    [
+        ("けーでぃーでぃーあい しんさてらいと", True),
+        ("ながのけん\u3000いなし", True),
+        ("ケーディーディーアイ", False),  # katakana
+        ("KDDI", False),
+        ("長野", False),
+        ("いな・し", False),
+        ("いなし（ながの）", False),
+    ],
+)
+def test_the_reading_is_hiragana_long_marks_and_spaces(reading, valid):
+    from django.core.exceptions import ValidationError
+
+    field = Case._meta.get_field("title_kana")
+    if valid:
+        field.run_validators(reading)
+    else:
+        with pytest.raises(ValidationError, match="ひらがな"):
+            field.run_validators(reading)
+
+
+@pytest.mark.django_db
 def test_start_year_needs_a_milestone_of_its_year():
     case = CaseFactory(slug="undated-start", start_year=2015, editor_note=NO_PLACE_STATED)
     assert [p.check for p in audit(Case.objects.filter(pk=case.pk))] == ["start_year"]

@@ -270,6 +270,36 @@ def test_home_is_accessible(browser, site, width):
     page.close()
 
 
+@pytest.mark.parametrize("width", [1280, 375])
+def test_reading_order_and_the_population_note(browser, site, width):
+    """The 「事例名」 order is by reading; the pop group says its bands use stated values and
+    offers 「人口の記載なし」; axe finds nothing on either page."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(f"{site}/cases/?sort=prefecture")
+    assert page.locator("#sort option:checked").inner_text() == "都道府県順"
+    page.goto(f"{site}/cases/?sort=title")
+    assert page.locator("#sort option:checked").inner_text() == "事例名"
+    files = oracles.published_yaml_cases()
+    first = min(
+        files.values(), key=lambda r: oracles.reading_order_key(r["title_kana"], r["title"])
+    )
+    assert page.locator(".case-card h3 a").first.inner_text() == first["title"]
+    check_accessibility(page)
+    page.goto(f"{site}/cases/?pop=unknown")
+    if width < 960:
+        page.locator("button.filter-toggle").click()
+    group = page.locator("#facet-pop")
+    group.scroll_into_view_if_needed()
+    assert page.locator("#pop-note").is_visible()
+    assert "記載値" in page.locator("#pop-note").inner_text()
+    unknown = group.locator('input[name="pop"][value="unknown"]')
+    assert unknown.is_visible()
+    assert unknown.is_checked()
+    check_accessibility(page)
+    screenshot(page, f"pop-unknown-{width}")
+    page.close()
+
+
 def test_admin_works_under_the_content_security_policy(
     browser, site, csp_violations, django_user_model
 ):

@@ -112,11 +112,14 @@ def test_a_new_report_from_start_to_publish(client, tmp_path):
     client.force_login(bob)
     refused = client.post(status_url, {"status": "published"}, follow=True).content.decode()
     assert "場所がなく" in refused
+    assert "事例名のよみ" in refused
     client.force_login(alice)
     submit(
         client,
         reverse("admin:cases_case_change", args=[case.pk]),
-        lambda data, _: data.update(editor_note="所在地の記載なし（架空の事例）"),
+        lambda data, _: data.update(
+            editor_note="所在地の記載なし（架空の事例）", title_kana="かくうのしけんじれい"
+        ),
     )
     client.post(status_url, {"status": "published"})
     assert Case.objects.get(pk=case.pk).status == Case.Status.REVIEW  # not by alice herself

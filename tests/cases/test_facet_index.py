@@ -28,6 +28,11 @@ SELECTIONS = [
     "type=industrial_innovation",
     "kind=reference&kind=scheme",
     "factor=1&type=industrial_innovation",
+    # 五十音 and 都道府県順, over everything and over a selection.
+    "sort=title",
+    "sort=prefecture",
+    "sort=prefecture&scope=foreign&scope=domestic&kind=scheme",
+    "pop=unknown&sort=prefecture",
 ]
 
 

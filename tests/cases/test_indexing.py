@@ -7,10 +7,13 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cases.facets import FACETS, Facet
-from cases.indexing import IndexData, OrganizationData, PlaceData, derive
+from cases.indexing import IndexData, OrganizationData, PlaceData, derive, reading_key
 from cases.models import Case, CaseFacet
+from tests import oracles
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -40,6 +43,7 @@ def test_derive_from_plain_data():
     )
     assert derived.population == 66_000
     assert derived.latest_source_year == 2025
+    assert derived.prefecture_code == "20"
     assert derived.facets == sorted(
         [
             ("type", "commons"),
@@ -63,9 +67,45 @@ def test_derive_from_plain_data():
 
 def test_a_case_with_nothing_is_domestic_and_unsorted():
     derived = derive(IndexData(title="題名のみ"))
-    assert derived.facets == [("kind", "case"), ("scope", "domestic")]
+    assert derived.facets == [("kind", "case"), ("pop", "unknown"), ("scope", "domestic")]
     assert derived.population is None
     assert derived.latest_source_year is None
+    assert derived.prefecture_code == ""
+
+
+def test_the_prefecture_sort_key_is_the_northernmost_place():
+    places = [
+        PlaceData("塩尻市", "municipality", "長野県塩尻市", "", "20", "chubu"),
+        PlaceData("厚真町", "municipality", "北海道厚真町", "", "01", "hokkaido"),
+        PlaceData("米国", "foreign", "", "", "", ""),
+    ]
+    assert derive(IndexData(title="t", places=places)).prefecture_code == "01"
+
+
+KANA = (
+    "ぁあぃいぅうぇえぉおかがきぎくぐけげこごさざしじすずせぜそぞただちぢっつづてでと"
+    "どなにぬねのはばぱひびぴふぶぷへべぺほぼぽまみむめもゃやゅゆょよらりるれろゎわゐゑ"
+    "をんゔゕゖー \u3000"
+)
+
+
+@given(st.lists(st.text(alphabet=KANA, max_size=8), min_size=2, max_size=20))
+def test_readings_sort_as_the_oracle_sorts_them(readings):
+    """cases.indexing.reading_key against the oracle's own reading of Unicode names."""
+    assert sorted(readings, key=reading_key) == sorted(readings, key=oracles.gojuon_key)
+    for reading in readings:
+        assert reading_key(reading) == oracles.gojuon_key(reading)
+
+
+def test_dictionary_order_not_code_points():
+    # Voicing, small kana and the long mark decide only between otherwise equal readings.
+    assert sorted(["がか", "かき", "かか"], key=reading_key) == ["かか", "がか", "かき"]
+    assert sorted(["こーひー", "こうえん", "こおり"], key=reading_key) == [
+        "こうえん",
+        "こーひー",
+        "こおり",
+    ]
+    assert sorted(["きっと", "きつね", "きつ"], key=reading_key) == ["きつ", "きっと", "きつね"]
 
 
 def test_every_facet_class_is_registered_once():

@@ -99,13 +99,37 @@ def by_title(slugs):
     return sorted(slugs, key=lambda slug: cases[slug]["title"])
 
 
+def by_reading(slugs):
+    """README `sort=title`: 五十音 by the files' title_kana, cases without one last, by title."""
+    cases = oracles.yaml_cases()
+    return sorted(
+        slugs,
+        key=lambda slug: oracles.reading_order_key(
+            cases[slug].get("title_kana") or "", cases[slug]["title"]
+        ),
+    )
+
+
+def by_prefecture(slugs):
+    """README `sort=prefecture`: north to south by the lowest JIS code of the places, then by
+    reading; cases with no prefecture (nationwide, abroad) last."""
+    cases = oracles.yaml_cases()
+    codes = {slug: oracles.yaml_prefecture_code(cases[slug]) for slug in slugs}
+    ordered = by_reading(slugs)
+    return sorted((s for s in ordered if codes[s]), key=lambda s: codes[s]) + [
+        s for s in ordered if not codes[s]
+    ]
+
+
 def expected_order(sort, slugs):
     """The README's sorts, worked out from the files: ties and unknowns by title, cases with
     no stated population last in both directions."""
     cases = oracles.yaml_cases()
     titled = by_title(slugs)
     if sort == "title":
-        return titled
+        return by_reading(slugs)
+    if sort == "prefecture":
+        return by_prefecture(slugs)
     if sort in ("population", "-population"):
         sign = -1 if sort.startswith("-") else 1
         known = [s for s in titled if oracles.yaml_population(cases[s]) is not None]
@@ -121,7 +145,9 @@ def test_titles_are_unique_so_the_orders_are_total():
     assert len(titles) == len(set(titles))
 
 
-@pytest.mark.parametrize("sort", ["title", "population", "-population", "-latest_source"])
+@pytest.mark.parametrize(
+    "sort", ["title", "prefecture", "population", "-population", "-latest_source"]
+)
 @pytest.mark.parametrize("selection", [[], FILTERED], ids=["all", "filtered"])
 def test_sorts_give_the_full_order(client, sort, selection):
     _, slugs = oracles.browse_all(client, [*selection, ("sort", sort)])
@@ -131,6 +157,38 @@ def test_sorts_give_the_full_order(client, sort, selection):
         # The order is a real test: both known and unknown populations are present.
         assert oracles.yaml_population(cases[slugs[0]]) is not None
         assert oracles.yaml_population(cases[slugs[-1]]) is None
+    if sort == "prefecture" and not selection:
+        cases = oracles.yaml_cases()
+        # 北海道 first; the cases with no prefecture are there, and last.
+        assert oracles.yaml_prefecture_code(cases[slugs[0]]) == "01"
+        assert oracles.yaml_prefecture_code(cases[slugs[-1]]) is None
+    if sort == "title":
+        # Not character-code order: co-ba (Latin) and 長野県伊那市 (kanji) read こば, ながの….
+        assert slugs != by_title(slugs)
+
+
+def test_the_default_order_is_the_title_sort_and_feeds_and_csv_follow_it(client):
+    _, default = oracles.browse_all(client)
+    _, titled = oracles.browse_all(client, [("sort", "title")])
+    assert default == titled == by_reading(titled)
+    rows = read_csv(client.get(oracles.BROWSE, {"format": "csv", "sort": "prefecture"}))
+    _, by_pref = oracles.browse_all(client, [("sort", "prefecture")])
+    titles = {slug: record["title"] for slug, record in oracles.yaml_cases().items()}
+    assert [row["事例名"] for row in rows] == [titles[slug] for slug in by_pref]
+
+
+def test_cases_without_a_reading_follow_those_with_one_by_title(client):
+    from cases.models import Case, CatalogueVersion
+
+    cases = oracles.published_yaml_cases()
+    # Two cases lose their reading: they go last, between themselves by title.
+    unread = sorted(cases, key=lambda slug: cases[slug]["title"])[:2]
+    Case.objects.filter(slug__in=unread).update(title_kana="")
+    CatalogueVersion.bump()
+    _, slugs = oracles.browse_all(client, [("sort", "title")])
+    assert slugs[-2:] == by_title(unread)
+    read = [slug for slug in cases if slug not in unread]
+    assert slugs[:-2] == by_reading(read)
 
 
 def test_relevance_puts_title_matches_first_then_by_title(client):
@@ -140,4 +198,4 @@ def test_relevance_puts_title_matches_first_then_by_title(client):
     elsewhere = [s for s in slugs if s not in in_title]
     assert in_title
     assert elsewhere
-    assert slugs == by_title(in_title) + by_title(elsewhere)
+    assert slugs == by_reading(in_title) + by_reading(elsewhere)

@@ -15,6 +15,7 @@ SELECTIONS = [
     [("theme", "transport-redesign"), ("scope", "domestic")],
     [("region", "chubu"), ("org", "municipality")],
     [("pop", "lt10k"), ("pop", "gte300k")],
+    [("pop", "unknown"), ("region", "chugoku")],
     [("funding", "equity"), ("infra", "digital_platform")],
     [("source", "2019-press-release"), ("hub", "coworking"), ("hub", "resource_discovery")],
     [("pref", "01"), ("theme", "mutual-aid")],
@@ -97,3 +98,27 @@ def test_every_option_lists_the_cases_the_fixture_files_give(client):
         expected = {slug for slug, values in from_files.items() if (param, value) in values}
         assert set(slugs) == expected, (param, value)
         assert everything.counts[param][value] == len(expected), (param, value)
+
+
+def test_population_unknown_holds_every_case_no_band_holds(client):
+    """「人口の記載なし」: the published cases whose files state no municipality's population,
+    counted from the YAML fixtures; choosing it lists exactly them."""
+    cases = oracles.published_yaml_cases()
+    unknown = {slug for slug, record in cases.items() if oracles.yaml_population(record) is None}
+    # The three small villages whose documents print no population (issue 13).
+    assert {
+        "nishiawakura-hyakunen-no-mori",
+        "kosuge-village-app",
+        "shimokitayama-village",
+    } <= unknown
+    assert len(unknown) < len(cases)
+    first = oracles.browse(client)
+    assert first.counts["pop"]["unknown"] == len(unknown)
+    _first, slugs = oracles.browse_all(client, [("pop", "unknown")])
+    assert set(slugs) == unknown
+    # Every case is in a band or here: no case is left out of the facet.
+    banded = set()
+    for band, _low, _high in oracles.POPULATION_BANDS:
+        banded |= set(oracles.browse_all(client, [("pop", band)])[1])
+    assert banded | unknown == set(cases)
+    assert not banded & unknown

@@ -6,6 +6,7 @@ from django.db import connection
 from cases.models import Case
 from cases.search import ngram_code, query_ngrams
 from cases.text import normalize
+from tests import oracles
 
 pytestmark = pytest.mark.django_db
 
@@ -17,14 +18,19 @@ def test_search_finds_the_expected_cases():
 
 def test_relevance_puts_title_matches_first(client):
     response = client.get("/cases/", {"q": "交通", "format": "json"})
-    titles = [item["title"] for item in response.json()["results"]]
+    results = response.json()["results"]
+    titles = [item["title"] for item in results]
     in_title = [normalize("交通") in normalize(title) for title in titles]
     assert any(in_title)
     assert not all(in_title)
-    # Every title match before the first case that matches elsewhere; each group by title.
+    # Every title match before the first case that matches elsewhere; each group by reading.
     assert in_title == sorted(in_title, reverse=True)
-    first_group = titles[: in_title.count(True)]
-    assert first_group == sorted(first_group)
+    files = oracles.yaml_cases()
+    first_group = [item["slug"] for item in results][: in_title.count(True)]
+    assert first_group == sorted(
+        first_group,
+        key=lambda slug: oracles.reading_order_key(files[slug]["title_kana"], files[slug]["title"]),
+    )
 
 
 def test_query_ngrams():
