@@ -628,6 +628,12 @@ class _CaseBuilder:
                 ],
                 organizations=[OrganizationData.of(organization) for _, organization in actors],
                 funding_kinds=[item.kind for item in funding],
+                # Providers are drawn from the case's own actors (add_funding).
+                funder_slugs=[
+                    {org.pk: org.slug for _, org in actors}[item.provider_id]
+                    for item in funding
+                    if item.provider_id
+                ],
                 infrastructure=[(item.kind, item.name) for item in infrastructure],
                 sources=[(source.key, source.year) for source, _ in cited],
             )

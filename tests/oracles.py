@@ -158,6 +158,21 @@ def _organizations():
 
 
 @cache
+def _organization_slugs():
+    """An organisation's name as the case files write it -> its slug (organizations.yaml)."""
+    records = yaml.safe_load((FIXTURES / "organizations.yaml").read_text(encoding="utf-8"))
+    return {record["name"]: record["slug"] for record in records}
+
+
+def yaml_organizations(record):
+    """README: `organization` is every organisation a case names as actor or as funder."""
+    slugs = _organization_slugs()
+    named = [actor["organization"] for actor in record.get("actors") or []]
+    named += [row["provider"] for row in record.get("funding") or [] if row.get("provider")]
+    return {("organization", slugs[name]) for name in named}
+
+
+@cache
 def yaml_cases():
     """Every case file, parsed, by slug."""
     cases = {}
@@ -239,6 +254,7 @@ def yaml_facets(record):
                 values.add(("pop", population_band(count)))
     kinds = _organizations()
     values |= {("org", kinds[actor["organization"]]) for actor in record.get("actors") or []}
+    values |= yaml_organizations(record)
     values |= {("funding", row["kind"]) for row in record.get("funding") or []}
     values |= {("infra", row["kind"]) for row in record.get("infrastructure") or []}
     values |= {("source", row["source"]) for row in record.get("citations") or []}
@@ -276,7 +292,7 @@ def table_facets():
             "places__municipality__prefecture",
             "places__prefecture",
             "actors__organization",
-            "funding",
+            "funding__provider",
             "infrastructure",
             "citations__source",
             "figures__place",
@@ -307,6 +323,8 @@ def table_facets():
                 if count is not None:
                     found.add(("pop", population_band(count)))
         found |= {("org", actor.organization.kind) for actor in case.actors.all()}
+        found |= {("organization", actor.organization.slug) for actor in case.actors.all()}
+        found |= {("organization", row.provider.slug) for row in case.funding.all() if row.provider}
         found |= {("funding", row.kind) for row in case.funding.all()}
         found |= {("infra", row.kind) for row in case.infrastructure.all()}
         found |= {("source", row.source.key) for row in case.citations.all()}

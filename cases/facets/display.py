@@ -32,8 +32,26 @@ def build_facets(counts, selected, labels):
                         "selected": value in chosen,
                     }
                 )
-        result.append({"param": facet.param, "label": str(facet.label), "options": options})
+        result.append(
+            {
+                "param": facet.param,
+                "label": str(facet.label),
+                "options": options,
+                "top": facet.top_options,
+            }
+        )
     return result
+
+
+def top_options(numbered, limit):
+    """The chosen options and the `limit` largest by count, largest first (ties in the facet's
+    own order): what a facet with thousands of options (Facet.top_options) shows.
+
+    numbered: (index, option) pairs, the index being the option's place in the whole group.
+    """
+    by_count = sorted(numbered, key=lambda item: -item[1]["count"])
+    top = {index for index, _option in by_count[:limit]}
+    return [(i, o) for i, o in by_count if i in top or o["selected"]]
 
 
 def active_filters(browse, facets):
