@@ -146,7 +146,7 @@ def charts(index, browse, overview):
 
     Returns (number of cases in the selection, charts).
     """
-    results, counts = index.select(browse.selected, browse.query, browse.sort_key)
+    results, counts = index.select(browse.selected, browse.query, browse.sort_key, complete=False)
     facets = build_facets(FacetCounts(counts), browse.selected, index.labels)
     link = SelectionLinks(browse, overview)
     for facet in facets:
