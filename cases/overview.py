@@ -147,10 +147,10 @@ def charts(index, browse, overview):
     Returns (number of cases in the selection, charts).
     """
     results, counts = index.select(browse.selected, browse.query, browse.sort_key, complete=False)
-    facets = build_facets(FacetCounts(counts), browse.selected, index.labels)
+    facets = build_facets(FacetCounts(counts), browse.selected, index.labels, complete=False)
     link = SelectionLinks(browse, overview)
     for facet in facets:
-        if facet["top"]:  # organisations: the browse page's largest and chosen, not thousands
+        if facet["top"]:  # organisations: the browse page's largest and chosen, largest first
             shown = top_options(enumerate(facet["options"]), facet["top"])
             facet["options"] = [option for _index, option in shown]
         param = facet["param"]

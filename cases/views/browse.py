@@ -122,7 +122,12 @@ class CaseListView(ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         browse = self.browse
-        facets = build_facets(FacetCounts(self.counts), browse.selected, self.labels)
+        facets = build_facets(
+            FacetCounts(self.counts),
+            browse.selected,
+            self.labels,
+            complete=browse.format == "json",
+        )
         page = context["page_obj"]
         csv_limit = exports.csv_row_limit(self.request)
         csv_notice = ""
