@@ -88,7 +88,7 @@ class BrowseQuery:
             values = data.getlist(facet.param)
             if facet.text_box:
                 values = [value for value in values if value.strip()]
-            resolved = [(value, facet.resolve(value, known)) for value in values]
+            resolved = facet.resolve(values, known)
             selected[facet.param] = list(dict.fromkeys(v for _, v in resolved if v is not None))
             unknown = [value for value, v in resolved if v is None]
             if unknown:

@@ -65,9 +65,10 @@ class Facet:
         """Return the values a case (an IndexData) has for this facet."""
         raise NotImplementedError
 
-    def resolve(self, raw, known):
-        """The option a value sent in the URL stands for, or None; known: the option values."""
-        return raw if raw in known else None
+    def resolve(self, values, known):
+        """[(value, the option it stands for, or None)] for the values sent in the URL; known:
+        the option values."""
+        return [(value, value if value in known else None) for value in values]
 
 
 class TypeFacet(Facet):
@@ -176,6 +177,7 @@ class OrganizationNameFacet(Facet):
     top_options = 10
     text_box = True
     MAX_TYPED_LENGTH = 200  # longer than any organisation's name
+    MAX_TYPED_VALUES = 5  # names looked up per request (a query each); others are set aside
 
     def load_options(self):
         return list(Organization.objects.public().values_list("slug", "name"))
@@ -184,12 +186,15 @@ class OrganizationNameFacet(Facet):
         slugs = [organization.slug for organization in case.organizations]
         return [*slugs, *case.funder_slugs]
 
-    def resolve(self, raw, known):
-        """A slug, or what a visitor typed in the facet's text box: a name or another spelling,
-        matched as the catalogue tells organisations apart (width, case, 株式会社 and spaces
-        folded: cases.text.normalize_organization_name)."""
-        if raw in known:
-            return raw
+    def resolve(self, values, known):
+        """Slugs, or what a visitor typed in the facet's text box: a name or another spelling."""
+        typed = [value for value in dict.fromkeys(values) if value not in known]
+        names = {value: self.find(value, known) for value in typed[: self.MAX_TYPED_VALUES]}
+        return [(value, value if value in known else names.get(value)) for value in values]
+
+    def find(self, raw, known):
+        """The slug of the one organisation named so, matched as the catalogue tells them apart
+        (width, case, 株式会社 and spaces folded: cases.text.normalize_organization_name)."""
         key = normalize_organization_name(strip_control_characters(raw[: self.MAX_TYPED_LENGTH]))
         if not key:
             return None

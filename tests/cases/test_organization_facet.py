@@ -257,3 +257,13 @@ def test_counts_of_any_selection_size_equal_the_rows(size):
         assert {s for s, n in partial.items() if n >= tenth} == {
             s for s, n in expected.items() if n >= tenth
         }
+
+
+def test_many_typed_values_cost_a_few_queries(client, django_assert_max_num_queries):
+    """Each typed name costs a query or two: only the first few are looked up."""
+    client.get(BROWSE, {"format": "json"})  # the index is built
+    junk = [(FACET, f"存在しない組織{n}") for n in range(200)]
+    with django_assert_max_num_queries(30):
+        data = client.get(BROWSE, [*junk, (FACET, "KDDI"), ("format", "json")]).json()
+    assert len(data["notices"]) == 1  # one notice for the facet, quoting the first five
+    assert oracles.read_browse(data).selected[FACET] == set()
