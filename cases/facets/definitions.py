@@ -183,7 +183,7 @@ class OrganizationNameFacet(Facet):
         return list(Organization.objects.public().values_list("slug", "name"))
 
     def values(self, case):
-        slugs = [organization.slug for organization in case.organizations]
+        slugs = [organization.slug for organization in case.organizations if organization.slug]
         return [*slugs, *case.funder_slugs]
 
     def resolve(self, values, known):
