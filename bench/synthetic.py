@@ -43,6 +43,7 @@ from cases.models import (
     Place,
     Prefecture,
     SourceDocument,
+    SourceSection,
     Theme,
 )
 from cases.text import normalize_organization_name
@@ -283,14 +284,19 @@ def load_vocabulary(seed=0):
     ) or ["ローカル", "コモンズ"]
 
     citation_rows = list(
-        Citation.objects.filter(case__in=curated).values_list("source__key", "section", "note")
+        Citation.objects.filter(case__in=curated).values_list("source__key", "section_id", "note")
     )
     sections = {source.key: [] for source in sources}
     for key, section, _ in citation_rows:
         sections[key].append(section)
-    for found in sections.values():
+    # Rows cite a section of their document (by id): a document no curated case cites lends
+    # its first section.
+    for key, found in sections.items():
         if not found:
-            found.append("1.(1)")
+            first = SourceSection.objects.filter(source__key=key).order_by("position").first()
+            if first is None:
+                raise SyntheticDataError(f"The source document {key!r} has no sections.")
+            found.append(first.pk)
     cited = {key: len(found) for key, found in sections.items()}
 
     theme_counts = {theme.pk: 0 for theme in themes}
@@ -576,7 +582,7 @@ class _CaseBuilder:
         figure = KeyFigure(
             position=position,
             source_id=source.pk,
-            section=section,
+            section_id=section,
             kind=KeyFigure.Kind.POPULATION,
             label="人口",
             qualifier=qualifier,
@@ -636,6 +642,12 @@ class _CaseBuilder:
                 ],
                 organizations=[OrganizationData.of(organization) for _, organization in actors],
                 funding_kinds=[item.kind for item in funding],
+                # Providers are drawn from the case's own actors (add_funding).
+                funder_slugs=[
+                    {org.pk: org.slug for _, org in actors}[item.provider_id]
+                    for item in funding
+                    if item.provider_id
+                ],
                 infrastructure=[(item.kind, item.name) for item in infrastructure],
                 sources=[(source.key, source.year) for source, _ in cited],
             )
@@ -659,7 +671,7 @@ class _CaseBuilder:
             cited.append((source, section))
             notes = self.v.citation_notes
             note = self.rng.choice(notes) if notes and self.rng.random() < 0.6 else ""
-            citation = Citation(position=position, source_id=source.pk, section=section, note=note)
+            citation = Citation(position=position, source_id=source.pk, section_id=section, note=note)
             self.add("citations", case, citation)
         return cited
 
@@ -687,7 +699,7 @@ class _CaseBuilder:
             figure = KeyFigure(
                 position=position,
                 source_id=source.pk,
-                section=section,
+                section_id=section,
                 **rng.choice(self.v.other_figures),
             )
             self.add("figures", case, figure)
@@ -706,7 +718,7 @@ class _CaseBuilder:
             actor = Actor(
                 position=position,
                 source_id=source.pk,
-                section=section,
+                section_id=section,
                 organization_id=organization.pk,
                 role=self.count("role"),
                 note=rng.choice(notes) if notes and rng.random() < 0.5 else "",
@@ -724,7 +736,7 @@ class _CaseBuilder:
             item = Funding(
                 position=position,
                 source_id=source.pk,
-                section=section,
+                section_id=section,
                 provider_id=provider.pk if provider else None,
                 **template,
             )
@@ -742,7 +754,7 @@ class _CaseBuilder:
             item = Infrastructure(
                 position=position,
                 source_id=source.pk,
-                section=section,
+                section_id=section,
                 kind=kind,
                 name=name,
                 description=description,
@@ -759,7 +771,7 @@ class _CaseBuilder:
             milestone = Milestone(
                 position=position,
                 source_id=source.pk,
-                section=section,
+                section_id=section,
                 year=year,
                 month=month,
                 date_as_printed=date_as_printed,
@@ -771,7 +783,7 @@ class _CaseBuilder:
             challenge = Challenge(
                 position=position,
                 source_id=source.pk,
-                section=section,
+                section_id=section,
                 text=rng.choice(v.challenges),
             )
             self.add("challenges", case, challenge)
@@ -782,7 +794,7 @@ class _CaseBuilder:
                 "points",
                 case,
                 CasePoint(
-                    position=position, source_id=source.pk, section=section, point=point, text=text
+                    position=position, source_id=source.pk, section_id=section, point=point, text=text
                 ),
             )
 

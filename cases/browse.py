@@ -87,8 +87,11 @@ class BrowseQuery:
         for facet in FACETS:
             known = {str(value) for value, _label in facet.options(labels)}
             values = data.getlist(facet.param)
-            selected[facet.param] = list(dict.fromkeys(v for v in values if v in known))
-            unknown = [v for v in values if v not in known]
+            if facet.text_box:
+                values = [value for value in values if value.strip()]
+            resolved = facet.resolve(values, known)
+            selected[facet.param] = list(dict.fromkeys(v for _, v in resolved if v is not None))
+            unknown = [value for value, v in resolved if v is None]
             if unknown:
                 ignored[facet.param] = unknown
         query, truncated = clean_query(data.get("q"))

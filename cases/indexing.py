@@ -57,10 +57,13 @@ class OrganizationData:
     name: str
     aliases: tuple
     kind: str
+    slug: str = ""
 
     @classmethod
     def of(cls, organization):
-        return cls(organization.name, tuple(organization.aliases), organization.kind)
+        return cls(
+            organization.name, tuple(organization.aliases), organization.kind, organization.slug
+        )
 
 
 @dataclass
@@ -84,6 +87,8 @@ class IndexData:
     populations: list = field(default_factory=list)
     organizations: list = field(default_factory=list)  # OrganizationData, one per actor
     funding_kinds: list = field(default_factory=list)
+    # The slugs of the organisations that provide its funding (Funding.provider), when named.
+    funder_slugs: list = field(default_factory=list)
     infrastructure: list = field(default_factory=list)  # (kind, name)
     sources: list = field(default_factory=list)  # (key, year), one per citation
 
@@ -238,8 +243,10 @@ def load(case_ids):
     for case_id, rows in _by_case(actors, Actor).items():
         data[case_id].organizations = [OrganizationData.of(actor.organization) for actor in rows]
     funding = Funding.objects.filter(case_id__in=ids).order_by("case_id", "position", "id")
-    for case_id, kind in funding.values_list("case_id", "kind"):
+    for case_id, kind, provider in funding.values_list("case_id", "kind", "provider__slug"):
         data[case_id].funding_kinds.append(kind)
+        if provider:
+            data[case_id].funder_slugs.append(provider)
     infrastructure = Infrastructure.objects.filter(case_id__in=ids)
     for case_id, kind, name in infrastructure.order_by("case_id", "position", "id").values_list(
         "case_id", "kind", "name"

@@ -17,10 +17,14 @@ from django.utils.translation import gettext as _
 from .browse import quoted_values
 from .choropleth import class_breaks
 from .facets import FACETS, FACETS_BY_PARAM, FacetCounts, build_facets
+from .facets.display import top_options
 from .models import Case, KeyFigure
 
 DEFAULT_CROSSTABS = (("theme", "region"), ("type", "funding"))
 CROSSTAB_PARAMS = (("row1", "col1"), ("row2", "col2"))
+# A table of thousands of rows (organisations) says nothing at a glance: those facets are charts
+# of their largest options only, and no cross-tabulation's rows or columns.
+CROSSTAB_FACETS = {facet.param for facet in FACETS if facet.top_options is None}
 # The heat table's shades, lightest first, each with a text colour that keeps 4.5:1 on it.
 # ColorBrewer "Blues": sequential and single-hue, so each step is also a step of lightness and
 # the table still reads in greyscale and for colour-blind readers. Zero cells stay white.
@@ -55,7 +59,7 @@ class OverviewQuery:
         crosstabs = []
         for (row_param, col_param), default in zip(CROSSTAB_PARAMS, DEFAULT_CROSSTABS, strict=True):
             rows, cols = data.get(row_param, default[0]), data.get(col_param, default[1])
-            if rows not in FACETS_BY_PARAM or cols not in FACETS_BY_PARAM or rows == cols:
+            if rows not in CROSSTAB_FACETS or cols not in CROSSTAB_FACETS or rows == cols:
                 notices.append(
                     _("クロス集計の項目 %(values)s は選べないため、既定の組み合わせにしました。")
                     % {"values": quoted_values([rows, cols])}
@@ -142,10 +146,13 @@ def charts(index, browse, overview):
 
     Returns (number of cases in the selection, charts).
     """
-    results, counts = index.select(browse.selected, browse.query, browse.sort_key)
-    facets = build_facets(FacetCounts(counts), browse.selected, index.labels)
+    results, counts = index.select(browse.selected, browse.query, browse.sort_key, complete=False)
+    facets = build_facets(FacetCounts(counts), browse.selected, index.labels, complete=False)
     link = SelectionLinks(browse, overview)
     for facet in facets:
+        if facet["top"]:  # organisations: the browse page's largest and chosen, largest first
+            shown = top_options(enumerate(facet["options"]), facet["top"])
+            facet["options"] = [option for _index, option in shown]
         param = facet["param"]
         chosen = browse.selected[param]
         facet["max"] = max((option["count"] for option in facet["options"]), default=0)

@@ -60,7 +60,10 @@ pre_save.connect(normalize_text_fields, dispatch_uid="normalize-line-breaks")
 INDEXED_BY_CASES = {
     Theme: (("key",), lambda theme: Q(themes=theme)),
     SourceDocument: (("key", "year"), lambda source: Q(citations__source=source)),
-    Organization: (("name", "aliases", "kind"), lambda org: Q(actors__organization=org)),
+    Organization: (
+        ("name", "slug", "aliases", "kind"),
+        lambda org: Q(actors__organization=org) | Q(funding__provider=org),
+    ),
     Municipality: (("name", "prefecture"), lambda city: Q(places__municipality=city)),
     Prefecture: (
         ("code", "name", "region"),

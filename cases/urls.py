@@ -27,6 +27,12 @@ urlpatterns = [
     path("places/<str:lg_code>/geojson/", views.PlaceGeoJSONView.as_view(), name="place_geojson"),
     path("compare/", views.CaseCompareView.as_view(), name="compare"),
     path("organizations/", views.OrganizationListView.as_view(), name="organizations"),
+    # Before the organisation pages: "autocomplete" would otherwise be read as a slug.
+    path(
+        "organizations/autocomplete/",
+        views.OrganizationAutocompleteView.as_view(),
+        name="organization_autocomplete",
+    ),
     path("common-factors/", views.CommonFactorListView.as_view(), name="common_factors"),
     path(
         "organizations/<str:slug>/",

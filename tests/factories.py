@@ -37,9 +37,18 @@ class SourceSectionFactory(factory.django.DjangoModelFactory):
     heading = factory.LazyAttribute(lambda section: f"試験の見出し{section.number}")
 
 
-def section_of_source(number="1.(1)"):
-    """A row's section: the one numbered `number` of the row's own document."""
-    return factory.LazyAttribute(lambda row: SourceSectionFactory(source=row.source, number=number))
+def section_of_source(number=None):
+    """A row's section: the one numbered `number` of the row's own document (made if missing);
+    by default the document's first section, so that a row citing a curated document adds no
+    section to it (a new section is a change beyond the case, which rebuilds the index)."""
+
+    def section(row):
+        if number is None:
+            first = row.source.sections.order_by("position").first()
+            return first or SourceSectionFactory(source=row.source)
+        return SourceSectionFactory(source=row.source, number=number)
+
+    return factory.LazyAttribute(section)
 
 
 class ThemeFactory(factory.django.DjangoModelFactory):

@@ -206,6 +206,21 @@ def _organizations():
 
 
 @cache
+def _organization_slugs():
+    """An organisation's name as the case files write it -> its slug (organizations.yaml)."""
+    records = yaml.safe_load((FIXTURES / "organizations.yaml").read_text(encoding="utf-8"))
+    return {record["name"]: record["slug"] for record in records}
+
+
+def yaml_organizations(record):
+    """README: `organization` is every organisation a case names as actor or as funder."""
+    slugs = _organization_slugs()
+    named = [actor["organization"] for actor in record.get("actors") or []]
+    named += [row["provider"] for row in record.get("funding") or [] if row.get("provider")]
+    return {("organization", slugs[name]) for name in named}
+
+
+@cache
 def yaml_cases():
     """Every case file, parsed, by slug."""
     cases = {}
@@ -311,6 +326,7 @@ def yaml_facets(record):
     values |= population_unknown(values)
     kinds = _organizations()
     values |= {("org", kinds[actor["organization"]]) for actor in record.get("actors") or []}
+    values |= yaml_organizations(record)
     values |= {("funding", row["kind"]) for row in record.get("funding") or []}
     values |= {("infra", row["kind"]) for row in record.get("infrastructure") or []}
     values |= {("source", row["source"]) for row in record.get("citations") or []}
@@ -348,7 +364,7 @@ def table_facets():
             "places__municipality__prefecture",
             "places__prefecture",
             "actors__organization",
-            "funding",
+            "funding__provider",
             "infrastructure",
             "citations__source",
             "figures__place",
@@ -380,6 +396,8 @@ def table_facets():
                     found.add(("pop", population_band(count)))
         found |= population_unknown(found)
         found |= {("org", actor.organization.kind) for actor in case.actors.all()}
+        found |= {("organization", actor.organization.slug) for actor in case.actors.all()}
+        found |= {("organization", row.provider.slug) for row in case.funding.all() if row.provider}
         found |= {("funding", row.kind) for row in case.funding.all()}
         found |= {("infra", row.kind) for row in case.infrastructure.all()}
         found |= {("source", row.source.key) for row in case.citations.all()}

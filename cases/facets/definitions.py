@@ -27,6 +27,7 @@ from ..models import (
     SourceDocument,
     Theme,
 )
+from ..text import normalize_organization_name, strip_control_characters
 
 _registered = []  # one instance of every Facet subclass, in the order they are written
 
@@ -37,6 +38,11 @@ class Facet:
     param = ""
     label = ""
     choices = ()  # static (value, label) pairs; facets whose values live in tables load them
+    # Facets with more options than a page can list (thousands of organisations) set how many
+    # the page shows, the largest by count, beside the chosen ones; None shows them all.
+    top_options = None
+    # The page offers a text box for this facet: an empty value is that box left empty.
+    text_box = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -58,6 +64,11 @@ class Facet:
     def values(self, case):
         """Return the values a case (an IndexData) has for this facet."""
         raise NotImplementedError
+
+    def resolve(self, values, known):
+        """[(value, the option it stands for, or None)] for the values sent in the URL; known:
+        the option values."""
+        return [(value, value if value in known else None) for value in values]
 
 
 class TypeFacet(Facet):
@@ -166,6 +177,49 @@ class OrganizationFacet(Facet):
 
     def values(self, case):
         return [organization.kind for organization in case.organizations]
+
+
+class OrganizationNameFacet(Facet):
+    """The organisations a case names as actor or as funder: those its organisation page lists
+    (cases.views.organization counts the same two)."""
+
+    param = "organization"
+    label = _("関係主体")
+    top_options = 10
+    text_box = True
+    MAX_TYPED_LENGTH = 200  # longer than any organisation's name
+    MAX_TYPED_VALUES = 5  # names looked up per request (a query each); others are set aside
+
+    def load_options(self):
+        return list(Organization.objects.public().values_list("slug", "name"))
+
+    def values(self, case):
+        slugs = [organization.slug for organization in case.organizations if organization.slug]
+        return [*slugs, *case.funder_slugs]
+
+    def resolve(self, values, known):
+        """Slugs, or what a visitor typed in the facet's text box: a name or another spelling."""
+        typed = [value for value in dict.fromkeys(values) if value not in known]
+        names = {value: self.find(value, known) for value in typed[: self.MAX_TYPED_VALUES]}
+        return [(value, value if value in known else names.get(value)) for value in values]
+
+    def find(self, raw, known):
+        """The slug of the one organisation named so, matched as the catalogue tells them apart
+        (width, case, 株式会社 and spaces folded: cases.text.normalize_organization_name)."""
+        key = normalize_organization_name(strip_control_characters(raw[: self.MAX_TYPED_LENGTH]))
+        if not key:
+            return None
+        organizations = Organization.objects.all()
+        found = set(organizations.filter(normalized_name=key).values_list("slug", flat=True))
+        if not found:  # other spellings are a JSON list, which no lookup folds: read them
+            spelled = organizations.exclude(aliases=[]).values_list("slug", "aliases")
+            found = {
+                slug
+                for slug, aliases in spelled
+                if key in {normalize_organization_name(alias) for alias in aliases}
+            }
+        # Two organisations may share another spelling: then the text names neither.
+        return found.pop() if len(found) == 1 and found <= known else None
 
 
 class FundingFacet(Facet):

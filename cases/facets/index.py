@@ -17,10 +17,11 @@ and hold an index updated change by change equal to one built afresh.
 
 import bisect
 import functools
+import heapq
 import itertools
 import operator
 import threading
-from collections import OrderedDict, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,6 +35,13 @@ from ..search import query_words, text_matches, title_matches
 from .definitions import FACETS, dynamic_labels
 
 SEARCH_CACHE_SIZE = 256
+# The facets whose counts come from each case's own values when a selection is small.
+MANY_OPTIONS = tuple(facet.param for facet in FACETS if facet.top_options)
+# A selection of at most 1/MEMBERS_FRACTION of the cases (or all but that many) is counted from
+# the values of its cases (or of those left out), not by an AND per value: measured at 100,000
+# cases and 2,000 organisations, reading a tenth of the cases' values costs about what the ANDs
+# do (15 ms).
+MEMBERS_FRACTION = 10
 
 
 def positions_to_bits(positions, size):
@@ -74,6 +82,9 @@ class FacetIndex:
     changed_at: list  # content_changed_at: the feed's order
     title_kanas: list  # readings: the 「事例名」 (五十音) order
     prefecture_codes: list  # lowest JIS prefecture code of the places, "" for none
+    # For the facets with thousands of options (Facet.top_options): each position's values, so
+    # that a small selection's counts come from its own cases (see many_counts()).
+    members: dict = field(default_factory=dict)  # facet -> [tuple of values, by position]
     last_change: int = 0  # the last IndexChange this index reflects
     applied_from: str = ""  # the version this copy applied changes to; "" for a full build
     searches: OrderedDict = field(default_factory=OrderedDict)
@@ -103,12 +114,20 @@ class FacetIndex:
             grouped[(facet, value)].append(position[case_id])
         size = len(rows)
         bits = {key: positions_to_bits(found, size) for key, found in grouped.items()}
+        members = {param: [[] for _ in range(size)] for param in MANY_OPTIONS}
+        for (facet, value), found in grouped.items():
+            if facet in members:
+                for at in found:
+                    members[facet][at].append(value)
         index = cls(
             version=version,
             bits=bits,
             by_facet=group_by_facet(bits),
             orders={},
             labels=dynamic_labels(),
+            members={
+                param: [tuple(values) for values in lists] for param, lists in members.items()
+            },
             last_change=last_change,
             **{name: [row[column] for row in rows] for column, name in enumerate(CASE_LISTS)},
         )
@@ -192,6 +211,15 @@ class FacetIndex:
                 values.insert(rank, rows[case_id][column])
             lists[name] = values
 
+        members = {}
+        for param, by_position in self.members.items():
+            values = list(by_position)
+            for at in reversed(removed):
+                del values[at]
+            for rank, case_id in ranks:
+                values.insert(rank, tuple(v for f, v in facets[case_id] if f == param))
+            members[param] = values
+
         bits = {key: move(value) for key, value in self.bits.items()}
         for rank, case_id in ranks:
             for key in facets[case_id]:
@@ -219,6 +247,7 @@ class FacetIndex:
             # just published, changes the options even when the change names only cases.
             labels=dynamic_labels(),
             applied_from=self.version,
+            members=members,
             last_change=last_change,
             searches=searches,
             **lists,
@@ -337,12 +366,68 @@ class FacetIndex:
                 counts[value] = count
         return counts
 
-    def select(self, selected, query, sort, mask=None, *, with_counts=True):
+    def totals(self, facet):
+        """({value: number of published cases}, [(number, value, bits)] largest first) of one
+        facet, counted once per index."""
+        with self.lock:
+            found = self.__dict__.setdefault("_totals", {})
+            if facet not in found:
+                values = self.by_facet.get(facet, ())
+                largest = sorted(
+                    ((bits.bit_count(), value, bits) for value, bits in values),
+                    key=lambda item: -item[0],
+                )
+                found[facet] = ({value: n for n, value, _bits in largest}, largest)
+            return found[facet]
+
+    def many_counts(self, facet, bits, top=None, chosen=()):
+        """{value: how many of bits have it}, values with none left out, for a facet with
+        thousands of values (organisations), where an AND per value is a pass over thousands of
+        bitsets: about 15 ms a request at 100,000 cases and 2,000 organisations.
+
+        All the cases: the totals. A few (at most one in MEMBERS_FRACTION): the values of those
+        cases, read by position (1 ms for 1,000 cases). All but a few: the totals less the
+        values of the cases left out. In between, with `top`, only the values that can be among
+        the `top` largest (and the chosen ones) are counted, largest total first: a value whose
+        total is below the top-th count so far cannot reach it. Otherwise the AND per value.
+        """
+        size = len(self.ids)
+        in_bits = bits.bit_count()
+        totals, largest = self.totals(facet)
+        if in_bits == size:
+            return totals
+        members = self.members[facet]
+        if in_bits * MEMBERS_FRACTION <= size:
+            return dict(Counter(v for at in bit_positions(bits) for v in members[at]))
+        if (size - in_bits) * MEMBERS_FRACTION <= size:
+            counts = dict(totals)
+            for at in bit_positions(self.all_bits & ~bits):
+                for value in members[at]:
+                    counts[value] -= 1
+            return {value: count for value, count in counts.items() if count}
+        if top is None:
+            return self.value_counts(facet, bits)
+        counts, best = {}, []  # best: a min-heap of the top largest counts so far
+        for total, value, value_bits in largest:
+            if len(best) == top and total < best[0]:
+                break
+            count = (value_bits & bits).bit_count()
+            if count:
+                counts[value] = count
+                (heapq.heappush if len(best) < top else heapq.heappushpop)(best, count)
+        for value in chosen:
+            count = (self.bits.get((facet, value), 0) & bits).bit_count()
+            if count:
+                counts[value] = count
+        return counts
+
+    def select(self, selected, query, sort, mask=None, *, with_counts=True, complete=True):
         """Return the results and facet counts of a browse request.
 
         mask: the bits of a filter that is not a facet (the `near` distance); like the search,
         it narrows what every facet counts. with_counts=False leaves the counts empty, for a
-        reader of the results alone (the feed).
+        reader of the results alone (the feed). complete=False counts, of a facet with
+        thousands of options, only what a page shows (its largest and its chosen options).
         """
         base, title_matches = self.all_bits, 0
         if query:
@@ -361,6 +446,12 @@ class FacetIndex:
             for other, facet_bits in masks.items():
                 if other != facet.param:
                     others &= facet_bits
+            if facet.param in self.members:
+                top = None if complete else facet.top_options
+                found = self.many_counts(facet.param, others, top, selected.get(facet.param, ()))
+                for value, count in found.items():
+                    counts[(facet.param, value)] = count
+                continue
             for value, bits in self.by_facet.get(facet.param, ()):
                 count = (bits & others).bit_count()
                 if count:

@@ -4,6 +4,8 @@ from django import template
 from django.utils.html import conditional_escape, format_html_join
 from django.utils.safestring import mark_safe
 
+from cases.facets.display import top_options
+
 register = template.Library()
 
 SNIPPET_RADIUS = 40
@@ -67,6 +69,10 @@ def split_options(facet):
     is the option's place in the whole group, so each checkbox keeps its id wherever it shows.
     """
     numbered = list(enumerate(facet["options"]))
+    if facet.get("top"):
+        # Thousands of options (organisations): the largest by count and the chosen ones, the
+        # largest first; the rest are reached by the group's text box, not by checkboxes.
+        return top_options(numbered, facet["top"]), []
     if len(numbered) <= FACET_OPTIONS_SHOWN + 1:  # folding one option saves nothing
         return numbered, []
     by_count = sorted(numbered, key=lambda item: -item[1]["count"])

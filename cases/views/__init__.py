@@ -5,7 +5,11 @@ from .common_factors import CommonFactorListView
 from .compare import CaseCompareView
 from .detail import CaseDetailView
 from .home import HomeView
-from .organization import OrganizationDetailView, OrganizationListView
+from .organization import (
+    OrganizationAutocompleteView,
+    OrganizationDetailView,
+    OrganizationListView,
+)
 from .overview import CaseOverviewView
 from .pages import CaseCitationView, TermsView, catalog_jsonld, robots_txt
 from .places import (
@@ -26,6 +30,7 @@ __all__ = [
     "CommonFactorListView",
     "HomeView",
     "MunicipalityAutocompleteView",
+    "OrganizationAutocompleteView",
     "OrganizationDetailView",
     "OrganizationListView",
     "PlaceDetailView",

@@ -89,7 +89,12 @@ class CaseListView(ListView):
             # Not a facet: the cases with a place within km of the chosen municipality.
             mask = index.ids_mask(cases_near(browse.near.lg_code, browse.km, self.geography))
         self.results, self.counts = index.select(
-            browse.selected, browse.query, browse.sort_key, mask
+            browse.selected,
+            browse.query,
+            browse.sort_key,
+            mask,
+            # The JSON gives every organisation's count; a page shows only the largest.
+            complete=browse.format == "json",
         )
 
     def render_page(self, index, request, *args, **kwargs):
@@ -117,7 +122,12 @@ class CaseListView(ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         browse = self.browse
-        facets = build_facets(FacetCounts(self.counts), browse.selected, self.labels)
+        facets = build_facets(
+            FacetCounts(self.counts),
+            browse.selected,
+            self.labels,
+            complete=browse.format == "json",
+        )
         page = context["page_obj"]
         csv_limit = exports.csv_row_limit(self.request)
         csv_notice = ""

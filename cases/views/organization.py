@@ -1,12 +1,19 @@
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.http import QueryDict
+from django.http import JsonResponse, QueryDict
 from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import DetailView, ListView
 
 from ..browse import clean_query, quoted_values
+from ..facets.index import current_index
 from ..models import Actor, Case, Organization
-from ..text import normalize
+from ..text import normalize, strip_control_characters
+
+AUTOCOMPLETE_LIMIT = 20
+AUTOCOMPLETE_MAX_LENGTH = 100
+# The browse facet whose options are the organisations (cases.facets.definitions).
+FACET = "organization"
 
 
 class OrganizationDetailView(DetailView):
@@ -105,3 +112,45 @@ class OrganizationListView(ListView):
             canonical_query=canonical,
         )
         return context
+
+
+class OrganizationAutocompleteView(View):
+    """JSON for the 関係主体 facet's text box: ?q= matches names and other spellings (NFKC,
+    width and case folded, as the organisation index searches), those beginning with it first,
+    then by their number of published cases (the facet index's count)."""
+
+    def get(self, request):
+        raw = strip_control_characters(request.GET.get("q", ""))[:AUTOCOMPLETE_MAX_LENGTH]
+        query = normalize(raw).strip()
+        if not query:
+            return JsonResponse(
+                {"results": [], "message": "組織名を入力してください。"},
+                json_dumps_params={"ensure_ascii": False},
+            )
+        index = current_index()
+        offered = dict(index.labels.get(FACET, []))  # slug -> name: organisations with a case
+        ranked = []
+        rows = Organization.objects.values_list("slug", "name", "aliases", "kind")
+        for slug, name, aliases, kind in rows:
+            if slug not in offered:  # named by drafts alone: no page, no option
+                continue
+            spellings = [normalize(spelling) for spelling in [name, *aliases]]
+            if not any(query in spelling for spelling in spellings):
+                continue
+            prefixed = any(spelling.startswith(query) for spelling in spellings)
+            count = index.count(FACET, slug)
+            ranked.append(((not prefixed, -count, name), slug, name, kind, count))
+        ranked.sort()
+        kinds = dict(Organization.Kind.choices)
+        results = [
+            {
+                "slug": slug,
+                "name": name,
+                "label": name,
+                "kind": kind,
+                "count": count,
+                "detail": f"{kinds.get(kind, '')}・{count}件",
+            }
+            for _key, slug, name, kind, count in ranked[:AUTOCOMPLETE_LIMIT]
+        ]
+        return JsonResponse({"results": results}, json_dumps_params={"ensure_ascii": False})

@@ -79,7 +79,11 @@ class CaseOverviewView(TemplateView):
             query=browse.query,
             charts=self.charts,
             crosstabs=self.crosstabs,
-            facet_choices=[(facet.param, facet.label) for facet in FACETS],
+            facet_choices=[
+                (facet.param, facet.label)
+                for facet in FACETS
+                if facet.param in overview.CROSSTAB_FACETS
+            ],
             figures=self.figures,
             figure_kinds=[
                 (

@@ -1,6 +1,7 @@
-// The near picker: offer the municipalities matching what is typed (by name or reading, via
-// /places/autocomplete/) in the text box's <datalist>. Without this script the box still takes
-// a name or an LG code, which the server resolves.
+// The facet panel's text boxes: offer what matches the typed text in the box's <datalist>: the
+// municipalities of the near picker (by name or reading, /places/autocomplete/) and the
+// organisations of the 関係主体 facet (by name or other spelling, /organizations/autocomplete/).
+// Without this script each box still takes a name (or an LG code), which the server resolves.
 (() => {
   "use strict";
 
@@ -14,7 +15,8 @@
     if (!list || !query) return;
     if (controller) controller.abort();
     controller = new AbortController();
-    const url = `${input.dataset.nearAutocomplete}?${new URLSearchParams({ q: query })}`;
+    const endpoint = input.dataset.nearAutocomplete || input.dataset.autocomplete;
+    const url = `${endpoint}?${new URLSearchParams({ q: query })}`;
     let data;
     try {
       const response = await fetch(url, { signal: controller.signal });
@@ -24,10 +26,11 @@
       return; // aborted by newer typing, or offline: the text box still works
     }
     list.replaceChildren(
-      ...data.results.map((town) => {
+      ...data.results.map((item) => {
         const option = document.createElement("option");
-        option.value = town.label; // 長野県伊那市: a name the server resolves to one municipality
-        option.label = `${town.label}（${town.kana}）`;
+        // 長野県伊那市, KDDI株式会社: a name the server resolves to one municipality or organisation
+        option.value = item.label;
+        option.label = `${item.label}（${item.kana || item.detail}）`;
         return option;
       }),
     );
@@ -35,7 +38,7 @@
 
   document.addEventListener("input", (event) => {
     const input = event.target;
-    if (!input.matches || !input.matches("[data-near-autocomplete]")) return;
+    if (!input.matches || !input.matches("[data-near-autocomplete], [data-autocomplete]")) return;
     clearTimeout(timer);
     timer = setTimeout(() => suggest(input), DELAY_MS);
   });

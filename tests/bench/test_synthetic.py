@@ -183,6 +183,7 @@ def test_bench_measures_every_scenario(tmp_path):
         "browse_2_facets",
         "browse_after_save",
         "browse_4_facets",
+        "browse_2_facets_organization",
         "search_2char",
         "search_3char",
         "search_2char_cold",

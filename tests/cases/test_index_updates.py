@@ -30,6 +30,12 @@ def assert_same(updated, fresh, *, applied=True):
         assert getattr(updated, name) == getattr(fresh, name), name
     assert updated.bits == fresh.bits
     assert updated.orders == fresh.orders
+    # Each position's organisations (small selections count from them), as sets: a case's
+    # values are in no particular order.
+    assert {
+        facet: [set(values) for values in lists] for facet, lists in updated.members.items()
+    } == {facet: [set(values) for values in lists] for facet, lists in fresh.members.items()}
+    assert fresh.members  # the 関係主体 facet keeps them
     assert {facet: sorted(pairs) for facet, pairs in updated.by_facet.items()} == {
         facet: sorted(pairs) for facet, pairs in fresh.by_facet.items()
     }

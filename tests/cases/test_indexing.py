@@ -30,8 +30,12 @@ def test_derive_from_plain_data():
                 PlaceData("米国", "foreign", "", "", "", ""),
             ],
             populations=[66_000, 9_000],
-            organizations=[OrganizationData("試験株式会社", ("試験",), "company")],
+            organizations=[
+                OrganizationData("試験株式会社", ("試験",), "company", "shiken"),
+                OrganizationData("名前だけ", (), "other"),  # no slug yet: no option
+            ],
             funding_kinds=["subsidy"],
+            funder_slugs=["zaidan"],
             infrastructure=[("transport", "デマンド交通")],
             sources=[("2022-slides", 2022), ("2025-report", 2025)],
         )
@@ -39,7 +43,7 @@ def test_derive_from_plain_data():
     assert derived.search_title == "test 交通の事例"
     assert (
         derived.search_text
-        == "test 交通の事例 要約 塩尻市 長野県塩尻市 米国 試験株式会社 試験 デマンド交通"
+        == "test 交通の事例 要約 塩尻市 長野県塩尻市 米国 試験株式会社 試験 名前だけ デマンド交通"
     )
     assert derived.population == 66_000
     assert derived.latest_source_year == 2025
@@ -53,6 +57,10 @@ def test_derive_from_plain_data():
             ("pop", "50k-100k"),
             ("pop", "lt10k"),
             ("org", "company"),
+            ("org", "other"),
+            # 関係主体: actors and funders alike, by slug.
+            ("organization", "shiken"),
+            ("organization", "zaidan"),
             ("funding", "subsidy"),
             ("infra", "transport"),
             ("source", "2022-slides"),
