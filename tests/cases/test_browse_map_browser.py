@@ -68,9 +68,7 @@ def test_switching_between_list_and_map_keeps_the_filters(browser, site):
     serve_tiles(page)
     page.goto(f"{site}/cases/?region=chubu&q=%E5%9C%B0%E5%9F%9F")
     in_list = result_count(page)
-    page.get_by_role("navigation", name="一覧と地図の切り替え").get_by_role(
-        "link", name="地図"
-    ).click()
+    page.get_by_role("navigation", name="表示の切り替え").get_by_role("link", name="地図").click()
     page.wait_for_url(re.compile(r"view=map"))
     assert "region=chubu" in page.url
     assert "q=%E5%9C%B0%E5%9F%9F" in page.url
@@ -88,9 +86,7 @@ def test_switching_between_list_and_map_keeps_the_filters(browser, site):
     assert sorted(marker_titles(page)) == sorted(feature_titles(page, site))
     filtered = result_count(page)
 
-    page.get_by_role("navigation", name="一覧と地図の切り替え").get_by_role(
-        "link", name="一覧"
-    ).click()
+    page.get_by_role("navigation", name="表示の切り替え").get_by_role("link", name="一覧").click()
     page.wait_for_url(re.compile(r"scope="))
     assert "view=map" not in page.url
     assert "region=chubu" in page.url
