@@ -141,12 +141,15 @@ class SelectionLinks:
         return "&".join(parts + self.tail + own)
 
 
-def charts(index, browse, overview):
+def charts(index, browse, overview, mask=None):
     """One chart per facet: the browse page's counts for this selection, with each bar's link.
 
-    Returns (number of cases in the selection, charts).
+    mask: the bits of the distance filter (`near`), as for FacetIndex.select().
+    Returns (the selection's results, charts).
     """
-    results, counts = index.select(browse.selected, browse.query, browse.sort_key, complete=False)
+    results, counts = index.select(
+        browse.selected, browse.query, browse.sort_key, mask, complete=False
+    )
     facets = build_facets(FacetCounts(counts), browse.selected, index.labels, complete=False)
     link = SelectionLinks(browse, overview)
     for facet in facets:
@@ -182,13 +185,15 @@ def heat_shade(count, breaks):
     return shades[-1]
 
 
-def crosstab(index, browse, overview, rows_param, cols_param):
+def crosstab(index, browse, overview, rows_param, cols_param, mask=None):
     """Count the selection by two facets at once: each cell has the row's and the column's value.
 
     The other facets' filters and the search apply; the row's and the column's own filters are
     replaced by the cell's values, so a cell's count is the browse count of its link.
     """
     base = index.search_mask(browse.query)[0] if browse.query else index.all_bits
+    if mask is not None:
+        base &= mask
     for param, values in browse.selected.items():
         if values and param not in (rows_param, cols_param):
             base &= index.facet_mask(param, values)

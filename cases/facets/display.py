@@ -62,7 +62,8 @@ def top_options(numbered, limit):
 
 
 def active_filters(browse, facets):
-    """The chosen values and the search, each with the query string that removes it."""
+    """The chosen values, the distance and the search, each with the query string that removes
+    it (the browse page and the overview alike)."""
     active = [
         {
             "facet": facet["label"],
@@ -73,6 +74,16 @@ def active_filters(browse, facets):
         for option in facet["options"]
         if option["selected"]
     ]
+    if browse.near:
+        # Not a facet: the cases with a place within km of a municipality's office.
+        active.append(
+            {
+                "facet": _("距離"),
+                "label": _("%(place)sから%(km)dkm以内")
+                % {"place": browse.near.prefecture + browse.near.name, "km": browse.km},
+                "remove": browse.querydict(remove=("near", browse.near.lg_code)).urlencode(),
+            }
+        )
     if browse.query:
         active.append(
             {

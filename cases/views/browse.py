@@ -142,6 +142,8 @@ class CaseListView(ListView):
             }
         selection = browse.description(self.labels)
         context.update(
+            layout=self.layout(),
+            browse=browse,
             selection=selection,
             **self.open_graph(selection, page.paginator.count),
             canonical_url=self.canonical_url(page.number),
@@ -152,7 +154,7 @@ class CaseListView(ListView):
             sort=browse.sort_key,
             sorts=SORTS,
             facets=facets,
-            active_filters=self.active_filters(facets),
+            active_filters=active_filters(browse, facets),
             notices=browse.notices(page.number),
             csv_notice=csv_notice,
             csv_row_limit=csv_limit,
@@ -162,7 +164,6 @@ class CaseListView(ListView):
             **self.nothing_found(page.paginator.count),
             view=browse.view,
             list_query=browse.querydict_for_view("list"),
-            map_query=browse.querydict_for_view("map"),
             near=browse.near,
             near_km=browse.km,
             near_km_choices=NEAR_KM_CHOICES,
@@ -191,22 +192,6 @@ class CaseListView(ListView):
                 prefecture_counts, add_prefecture, caption="都道府県別の事例数（この条件）"
             ),
         }
-
-    def active_filters(self, facets):
-        """The chosen values and the search, each with the query string that removes it, and
-        the distance filter, which is not a facet."""
-        browse = self.browse
-        active = active_filters(browse, facets)
-        if browse.near:
-            chip = {
-                "facet": _("距離"),
-                "label": _("%(place)sから%(km)dkm以内")
-                % {"place": browse.near.prefecture + browse.near.name, "km": browse.km},
-                "remove": browse.querydict(remove=("near", browse.near.lg_code)).urlencode(),
-            }
-            # Before the search words, which come last.
-            active.insert(len(active) - 1 if browse.query else len(active), chip)
-        return active
 
     def nothing_found(self, total):
         """When nothing matches: the same words without the filters, and close names."""
@@ -256,7 +241,12 @@ class CaseListView(ListView):
         return bool(htmx and not htmx.history_restore_request)
 
     def get_template_names(self):
-        return ["cases/_browse.html" if self.is_fragment() else "cases/case_list.html"]
+        return ["cases/case_list.html"]
+
+    def layout(self):
+        """The page, or for htmx the fragment it swaps in with the page's head, which htmx's
+        head-support extension merges so that canonical, Open Graph and feed follow the URL."""
+        return "htmx_fragment.html" if self.is_fragment() else "base.html"
 
     @staticmethod
     def vary(response):

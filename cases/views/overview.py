@@ -11,6 +11,7 @@ from ..browse import BrowseQuery
 from ..facets import FACETS
 from ..facets.display import active_filters
 from ..facets.index import current_index
+from ..geo import cases_near, current_geography
 from ..models import KeyFigure
 
 
@@ -19,11 +20,21 @@ class CaseOverviewView(TemplateView):
 
     def get(self, request, *args, **kwargs):
         index = current_index()
-        self.browse = browse = BrowseQuery.parse(request.GET, index.labels)
+        # The distance filter as the list has it; the map table is read only when it is used.
+        self.browse = browse = BrowseQuery.parse(
+            request.GET,
+            index.labels,
+            lambda text: current_geography(index.version).find_origin(text),
+        )
         self.query = query = overview.OverviewQuery.parse(request.GET)
-        self.results, self.charts = overview.charts(index, browse, query)
+        mask = None
+        if browse.near:
+            geography = current_geography(index.version)
+            mask = index.ids_mask(cases_near(browse.near.lg_code, browse.km, geography))
+        self.results, self.charts = overview.charts(index, browse, query, mask)
         self.crosstabs = [
-            overview.crosstab(index, browse, query, rows, cols) for rows, cols in query.crosstabs
+            overview.crosstab(index, browse, query, rows, cols, mask)
+            for rows, cols in query.crosstabs
         ]
         for table, form in zip(self.crosstabs, overview.CROSSTAB_PARAMS, strict=True):
             table["form"] = form  # the names of its two <select>s
@@ -75,6 +86,7 @@ class CaseOverviewView(TemplateView):
         selection = browse.querydict()
         links = overview.SelectionLinks(browse, query)
         context.update(
+            browse=browse,
             total=len(self.results),
             query=browse.query,
             charts=self.charts,
@@ -139,6 +151,8 @@ class CaseOverviewView(TemplateView):
                 "facets": {
                     param: values for param, values in self.browse.selected.items() if values
                 },
+                "near": self.browse.near
+                and {"lg_code": self.browse.near.lg_code, "km": self.browse.km},
             },
             "charts": [
                 {

@@ -51,7 +51,7 @@
     return box;
   }
 
-  function addMarker(layer, feature, options) {
+  function makeMarker(feature, options) {
     const [lng, lat] = feature.geometry.coordinates;
     const properties = feature.properties;
     const size = markerSize(properties.count);
@@ -79,6 +79,9 @@
       const container = event.popup.getElement();
       const first = container.querySelector(".map-popup a");
       if (first) first.focus();
+      // Leaflet keeps one container per popup and opens it again: one listener is enough.
+      if (container.dataset.escapeCloses) return;
+      container.dataset.escapeCloses = "true";
       container.addEventListener("keydown", (key) => {
         if (key.key === "Escape") {
           marker.closePopup();
@@ -96,7 +99,7 @@
         icon.focus();
       }
     });
-    layer.addLayer(marker);
+    return marker;
   }
 
   function showUnmapped(root, unmapped) {
@@ -130,8 +133,6 @@
         }
       })
       .addTo(map);
-    const clusters = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40 });
-    map.addLayer(clusters);
     let data;
     try {
       const response = await fetch(root.dataset.geojson, { headers: { Accept: "application/json" } });
@@ -148,17 +149,25 @@
       caseUrl: root.dataset.caseUrl,
       placeUrl: root.dataset.placeUrl,
     };
-    for (const feature of data.features) addMarker(clusters, feature, options);
+    const markers = data.features.map((feature) => makeMarker(feature, options));
+    // The final view first, without animation, and only then the markers, so that the clusters
+    // are drawn once, at that view. The other way round, the map zooms for a quarter of a second
+    // after aria-busy has gone, with the first view's markers still in the page: a keyboard user
+    // (or a test) could focus one that the zoom then removes, and Enter opened nothing.
+    if (root.dataset.center) {
+      const [lat, lng] = root.dataset.center.split(",").map(Number);
+      map.setView([lat, lng], Number(root.dataset.zoom || 10), { animate: false });
+    } else if (markers.length) {
+      const bounds = L.latLngBounds(markers.map((marker) => marker.getLatLng()));
+      map.fitBounds(bounds, { padding: [24, 24], maxZoom: 11, animate: false });
+    }
+    const clusters = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40 });
+    map.addLayer(clusters);
+    clusters.addLayers(markers);
     // What the map holds, for tests and for anyone checking it against the text list.
     root.dataset.markers = String(data.features.length);
     root.kokudoMarkers = clusters;
     showUnmapped(root, data.unmapped);
-    if (root.dataset.center) {
-      const [lat, lng] = root.dataset.center.split(",").map(Number);
-      map.setView([lat, lng], Number(root.dataset.zoom || 10));
-    } else if (data.features.length) {
-      map.fitBounds(clusters.getBounds(), { padding: [24, 24], maxZoom: 11 });
-    }
     root.setAttribute("aria-busy", "false");
   }
 

@@ -182,7 +182,7 @@ def test_map_view_keeps_the_selection_and_lists_it_in_text(client):
             f"{properties['count']}件" in body
         )
     # The switch back to the list keeps every filter, and the map keeps them in its data URL.
-    assert 'href="?region=chubu&amp;q=%E5%9C%B0%E5%9F%9F&amp;sort=title"' in body
+    assert 'href="/cases/?region=chubu&amp;q=%E5%9C%B0%E5%9F%9F&amp;sort=title"' in body
     assert "format=geojson" in body
     assert 'name="view" value="map"' in body  # the facet form stays on the map
     assert "case-list" not in body
@@ -203,7 +203,7 @@ def test_map_view_lists_the_cases_the_map_cannot_show(client):
 def test_list_view_links_to_the_map_with_the_same_filters(client):
     body = client.get(BROWSE, [("region", "chubu"), ("near", "202096"), ("km", "50")]).content
     body = body.decode()
-    assert 'href="?region=chubu&amp;near=202096&amp;km=50&amp;view=map"' in body
+    assert 'href="/cases/?region=chubu&amp;near=202096&amp;km=50&amp;view=map"' in body
     assert "長野県伊那市から50km以内" in body
 
 

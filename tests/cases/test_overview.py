@@ -12,9 +12,12 @@ from django.urls import reverse
 from cases.browse import BrowseQuery
 from cases.facets import FACETS, FACETS_BY_PARAM
 from cases.facets.index import current_index
+from cases.geo import great_circle_km
+from cases.models import Case, Municipality
 from cases.overview import FIGURE_SORTS, OverviewQuery
 from cases.overview import figure_record as original_record
 from tests.cases import sql_reference
+from tests.cases.test_geo import brute_force_case_points
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +68,32 @@ def test_every_chart_count_equals_the_browse_facet_count(client, query_string):
     for param, options in charts.items():
         for option in options:
             assert option["count"] == expected.get(param, option["value"]), (param, option)
+
+
+@pytest.mark.parametrize("km", [50, 100])
+@pytest.mark.parametrize("facets", ["", "theme=transport-redesign"])
+def test_the_distance_filter_narrows_the_overview_as_it_does_the_list(client, km, facets):
+    query_string = "&".join(part for part in (facets, f"near=202096&km={km}") if part)
+    overview = get_json(client, f"{OVERVIEW}?{query_string}&format=json")
+    assert overview["selection"]["near"] == {"lg_code": "202096", "km": km}
+    # The oracle: distances from the base tables, facets in SQL.
+    ina = Municipality.objects.get(lg_code="202096")
+    near = [
+        case_id
+        for case_id, points in brute_force_case_points().items()
+        if any(great_circle_km(ina.latitude, ina.longitude, *point) <= km for point in points)
+    ]
+    parsed = BrowseQuery.parse(QueryDict(facets), current_index().labels)
+    base = sql_reference.searched(parsed).filter(pk__in=near)
+    expected = sql_reference.facet_counts(base, parsed.selected)
+    count = sql_reference.filter_by_facets(base, parsed.selected).count()
+    assert 0 < count < Case.objects.published().count()
+    assert overview["count"] == count == browse_count(client, query_string)
+    for chart in overview["charts"]:
+        for option in chart["options"]:
+            assert option["count"] == expected.get(chart["param"], option["value"]), option
+    body = client.get(f"{OVERVIEW}?{query_string}").content.decode()
+    assert f"長野県伊那市から{km}km以内" in body
 
 
 def test_a_bar_adds_its_value_and_a_chosen_bar_takes_it_away(client):
@@ -170,7 +199,7 @@ def test_the_json_matches_the_page(client):
     assert [row["as_printed"] for row in document["figures"]["rows"]] == [
         figure.as_printed for figure in page.context["figures"]["rows"]
     ]
-    assert document["selection"] == {"q": "交通", "facets": {}}
+    assert document["selection"] == {"q": "交通", "facets": {}, "near": None}
 
 
 def test_figures_of_one_kind_are_listed_as_printed_never_summed(client):
