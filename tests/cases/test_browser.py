@@ -405,13 +405,17 @@ def test_case_page_fits_the_screen_and_shows_whole_citations(browser, site, widt
     page = browser.new_page(viewport={"width": width, "height": 900})
     page.goto(f"{site}/cases/ina-city/")
     assert page.evaluate(WIDER_THAN_VIEWPORT) == []
-    lines = page.locator(".source .cite-line")
-    assert lines.count() >= 3
-    for i in range(lines.count()):
-        clipped = lines.nth(i).evaluate(
+    # Every citation line shows its whole text: the sources', the page's and a figure's.
+    page.locator("details.figure-cite summary").first.click()
+    shown = page.locator(".source .cite-line, #cite-page, details.figure-cite[open] .cite-line")
+    assert shown.count() >= 5
+    for i in range(shown.count()):
+        clipped = shown.nth(i).evaluate(
             "(e) => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1"
         )
-        assert not clipped, lines.nth(i).inner_text()
+        assert not clipped, shown.nth(i).inner_text()
+    lines = page.locator(".source .cite-line")
+    assert lines.count() >= 3
     texts = [lines.nth(i).inner_text() for i in range(lines.count())]
     assert len(set(texts)) == len(texts)
     folded = page.locator("details.actor-group:not([open])")

@@ -42,7 +42,10 @@ def test_citation_line_is_wrapped_text_with_the_whole_line(client):
     for line in lines:
         assert '<p class="cite-line" id="cite-' in body
         assert f">{line}</p>" in body
-    assert 'class="cite-line" type="text"' not in body  # no single-line field that cuts it off
+    # No single-line field that cuts a line off: not the sources', the page's, nor a figure's.
+    assert 'class="cite-line" type="text"' not in body
+    assert '<p class="cite-line" id="cite-page">' in body
+    assert '<p class="cite-line" id="cite-figure-' in body
 
 
 def test_citation_shows_the_documents_url_and_page_when_recorded(client):
