@@ -671,7 +671,9 @@ class _CaseBuilder:
             cited.append((source, section))
             notes = self.v.citation_notes
             note = self.rng.choice(notes) if notes and self.rng.random() < 0.6 else ""
-            citation = Citation(position=position, source_id=source.pk, section_id=section, note=note)
+            citation = Citation(
+                position=position, source_id=source.pk, section_id=section, note=note
+            )
             self.add("citations", case, citation)
         return cited
 
@@ -794,7 +796,11 @@ class _CaseBuilder:
                 "points",
                 case,
                 CasePoint(
-                    position=position, source_id=source.pk, section_id=section, point=point, text=text
+                    position=position,
+                    source_id=source.pk,
+                    section_id=section,
+                    point=point,
+                    text=text,
                 ),
             )
 
