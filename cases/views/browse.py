@@ -65,7 +65,9 @@ class CaseListView(ListView):
             return selection_citations(request, self.results, browse.format)
         if request.user.is_authenticated:
             # Staff may see what visitors do not (every CSV row): never shared, never stored.
-            return mark_private(self.render_page(index, request, *args, **kwargs))
+            return self.push_canonical(
+                mark_private(self.render_page(index, request, *args, **kwargs))
+            )
         if not browse.canonical:
             # Set-aside values make notices; such URLs are not worth a cache entry each.
             return self.render_page(index, request, *args, **kwargs)
@@ -80,7 +82,20 @@ class CaseListView(ListView):
         response = shared.cached()
         if response is None:
             response = shared.store(self.render_page(index, request, *args, **kwargs))
-        return self.vary(response)
+        return self.push_canonical(self.vary(response))
+
+    def push_canonical(self, response):
+        """After an htmx change, put the canonical address in the history, not the form's
+        fields as sent (empty boxes, the default sort): the address bar then reads like a link
+        someone would share, and equals the page's <link rel="canonical">."""
+        browse = self.browse
+        if self.is_fragment() and browse.canonical and browse.page:
+            params = browse.querydict()
+            if browse.page > 1:
+                params["page"] = browse.page
+            query = params.urlencode()
+            response["HX-Push-Url"] = reverse("cases:case_list") + (f"?{query}" if query else "")
+        return response
 
     def select(self, index):
         browse = self.browse

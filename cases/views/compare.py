@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from ..browse import clean_query, quoted_values
-from ..facets.index import current_index, title_matches_first
+from ..facets.index import current_index
 from ..models import Case, KeyFigure
 from ..text import strip_control_characters
 
@@ -78,7 +78,9 @@ class CaseCompareView(TemplateView):
         compared = {case.pk for case in cases}
         current = [("case", case.slug) for case in cases]
         found = []
-        for position in title_matches_first(*index.search_mask(query)):
+        # The browse page's relevance order, so both list the same cases the same way.
+        results, _counts = index.select({}, query, "relevance", with_counts=False)
+        for position in results.positions():
             if index.ids[position] in compared:
                 continue
             slug = index.slugs[position]

@@ -69,7 +69,7 @@ def test_the_head_follows_htmx_changes_and_back(browser, site):
 
     # A facet ticked: htmx swaps #browse and pushes the URL.
     page.get_by_label(re.compile(r"^共同体（コモンズ）形成型")).check()
-    page.wait_for_url(re.compile(r"type=commons$"))
+    page.wait_for_url(re.compile(r"[?&]type=commons(&|$)"))
     wait_for_count_change(page, everything)
     by_type = assert_head_as_served(browser, page)
     by_type_url = page.url

@@ -154,6 +154,7 @@ def test_renaming_a_source_key(admin_client):
         admin_client,
         reverse("admin:cases_sourcedocument_change", args=[source.pk]),
         {"key": "slides-2022"},
+        inlines=True,  # the document's sections are edited on its form
     )
     counts = facet_counts(admin_client, "source", source="slides-2022")
     assert counts.get("slides-2022") == expected

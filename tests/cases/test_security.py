@@ -42,7 +42,11 @@ def test_an_organisation_named_only_by_drafts_has_no_page(client):
 
     def fund(case):
         Funding.objects.create(
-            case=case, kind=Funding.Kind.SUBSIDY, provider=funder, source=actor.source
+            case=case,
+            kind=Funding.Kind.SUBSIDY,
+            provider=funder,
+            source=actor.source,
+            section=actor.section,
         )
 
     fund(draft)

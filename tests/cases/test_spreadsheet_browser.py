@@ -37,7 +37,9 @@ def upload(page, site, path):
     page.goto(f"{site}{reverse('admin:cases_keyfigure_import')}")
     page.locator("#id_import_file").set_input_files(str(path))
     page.locator("#id_format").select_option(label="csv")
-    page.locator("input[type=submit]").click()
+    # Wait for the answer: the assertions must read the preview, not the page being left.
+    with page.expect_navigation():
+        page.locator("input[type=submit]").click()
 
 
 def look(page, name):

@@ -295,3 +295,17 @@ def test_related_cases_put_explicit_links_first(client):
     assert similar[: len(explicit)] == [item for item in similar if item["explicit"]]
     others = similar[len(explicit) :]
     assert all(item["shared_organizations"] or item["shared_themes"] >= 2 for item in others)
+
+
+def test_htmx_pushes_the_canonical_address(client):
+    """The form sends its empty boxes; the history gets the address a link would have."""
+    sent = {"q": "", "near": "", "km": "30", "organization": "", "type": "commons", "page": "2"}
+    fragment = client.get(reverse("cases:case_list"), sent, headers={"HX-Request": "true"})
+    assert fragment["HX-Push-Url"] == "/cases/?type=commons&page=2"
+    # An address with values set aside keeps what was typed, so its notices make sense.
+    odd = client.get(
+        reverse("cases:case_list"), {"type": "no-such-type"}, headers={"HX-Request": "true"}
+    )
+    assert "HX-Push-Url" not in odd
+    # A full page needs no push.
+    assert "HX-Push-Url" not in client.get(reverse("cases:case_list"), sent)
