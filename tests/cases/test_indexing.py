@@ -1,16 +1,19 @@
 """cases.indexing: one derive() for every path that indexes a case, and `manage.py reindex`."""
 
+import functools
 import io
 import re
 from pathlib import Path
 
 import pytest
+import yaml
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from cases.facets import FACETS, Facet
 from cases.indexing import IndexData, OrganizationData, PlaceData, derive
 from cases.models import Case, CaseFacet
+from tests import oracles
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -110,3 +113,102 @@ def test_reindex_names_unknown_slugs():
         call_command("reindex", "meets", "no-such-case", stdout=io.StringIO())
     with pytest.raises(CommandError, match="batch-size"):
         call_command("reindex", "--batch-size", "0", stdout=io.StringIO())
+
+
+# derive() on every curated case, without the database ----------------------------------------
+# The input is built from the case's YAML file (as indexing.load() builds it from the tables);
+# the expected answer is tests.oracles' reading of the same file by the README's rules, which
+# uses neither cases.indexing nor cases.facets. No database: a mutant of derive() or of a facet
+# is caught here even where the test database's catalogue was derived before it (mutation runs
+# keep one database for every mutant, docs/mutation.md).
+
+CODE_TO_PREFECTURE = {code: name for name, (code, _region) in oracles.PREFECTURES.items()}
+
+
+@functools.cache
+def organizations_by_name():
+    records = yaml.safe_load((oracles.FIXTURES / "organizations.yaml").read_text("utf-8"))
+    return {record["name"]: record for record in records}
+
+
+def index_data_of(record):
+    """IndexData of a case file, its relations looked up in the other fixture files."""
+    printed_under = oracles.yaml_cases().get(record.get("reference_of") or "", {})
+    places, municipal = [], set()
+    for place in record.get("places") or []:
+        prefecture, code = place.get("prefecture") or "", ""
+        if prefecture:
+            code = oracles.PREFECTURES[prefecture][0]
+        elif place.get("lg_code"):
+            code = str(place["lg_code"])[:2]
+        municipality = ""
+        if place.get("lg_code"):  # as the site names a municipality: 長野県塩尻市
+            municipality = CODE_TO_PREFECTURE[str(place["lg_code"])[:2]] + place["name"]
+        if place["kind"] == "municipality":
+            municipal.add(place["name"])
+        places.append(
+            PlaceData(
+                name=place["name"],
+                kind=place["kind"],
+                municipality=municipality,
+                prefecture=prefecture,
+                prefecture_code=code,
+                region=oracles.REGION_OF_CODE.get(code, ""),
+            )
+        )
+    populations = [
+        oracles.people(figure.get("value"), figure.get("unit"))
+        for figure in record.get("figures") or []
+        if figure["kind"] == "population" and figure.get("place") in municipal
+    ]
+    organizations = organizations_by_name()
+    years = oracles._source_years()
+    return IndexData(
+        title=record["title"],
+        summary=record.get("summary") or "",
+        description=record.get("description") or "",
+        approach=record.get("approach") or "",
+        type_2025=record.get("type_2025") or "",
+        hub_type_2019=record.get("hub_type_2019") or "",
+        start_year=record.get("start_year"),
+        kind=record.get("kind") or "case",
+        reference_type_2025=printed_under.get("type_2025") or "",
+        factor_numbers=sorted(int(n) for n in oracles._yaml_factors().get(record["slug"], ())),
+        theme_keys=list(record.get("themes") or []),
+        places=places,
+        populations=[people for people in populations if people is not None],
+        organizations=[
+            OrganizationData(
+                name,
+                tuple(organizations[name].get("aliases") or ()),
+                organizations[name]["kind"],
+            )
+            for name in (actor["organization"] for actor in record.get("actors") or [])
+        ],
+        funding_kinds=[row["kind"] for row in record.get("funding") or []],
+        infrastructure=[(row["kind"], row["name"]) for row in record.get("infrastructure") or []],
+        sources=[(row["source"], years[row["source"]]) for row in record.get("citations") or []],
+    )
+
+
+def searchable(data):
+    """What search promises to cover, in the detail page's order (oracles.searchable_fields)."""
+    fields = [data.title, data.summary, data.description, data.approach]
+    for place in data.places:
+        fields += [place.name, place.municipality, place.prefecture]
+    for organization in data.organizations:
+        fields += [organization.name, *organization.aliases]
+    fields += [name for _kind, name in data.infrastructure]
+    return oracles.fold(" ".join(fields))
+
+
+@pytest.mark.parametrize("slug", sorted(oracles.yaml_cases()))
+def test_derive_gives_each_curated_case_what_its_file_implies(slug):
+    record = oracles.yaml_cases()[slug]
+    data = index_data_of(record)
+    derived = derive(data)
+    assert derived.facets == sorted(oracles.yaml_facets(record))
+    assert derived.population == oracles.yaml_population(record)
+    assert derived.latest_source_year == oracles.yaml_latest_source_year(record)
+    assert derived.search_title == oracles.fold(record["title"])
+    assert derived.search_text == searchable(data)
