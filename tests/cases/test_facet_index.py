@@ -4,9 +4,10 @@ import pytest
 from django.http import QueryDict
 
 from cases.browse import BrowseQuery
-from cases.facets import dynamic_labels
+from cases.facets import FACETS, dynamic_labels
 from cases.facets.index import NEWEST_FIRST, FacetIndex, current_index
-from cases.models import Case, CatalogueVersion
+from cases.models import Case, CatalogueVersion, CommonFactor
+from tests import oracles
 from tests.cases import sql_reference
 from tests.factories import CaseFactory
 
@@ -103,3 +104,37 @@ def test_shared_counts_match_the_database():
     assert index.shared_counts("theme", keys, [index.position[meets.pk]]) == {
         index.position[meets.pk]: len(keys)
     }
+
+
+def test_options_of_every_case_are_the_factors_its_files_give():
+    """A case page's 共通項, read from the index's bits, as common_factors.yaml gives them; a
+    factor no published case draws on (an editor's new record) is listed for none."""
+    source = CommonFactor.objects.first().source
+    CommonFactor.objects.create(
+        number=7, name="試験用の共通項", summary="-", source=source, section="-", basis="-"
+    )
+    CatalogueVersion.bump()
+    index = current_index()
+    factors = {str(factor.number): str(factor) for factor in CommonFactor.objects.all()}
+    for case in Case.objects.published():
+        numbers = sorted(oracles._yaml_factors().get(case.slug, ()), key=int)
+        expected = [(number, factors[number]) for number in numbers]
+        assert index.options_of("factor", case.pk) == expected, case.slug
+    assert index.options_of("factor", -1) == []  # not in the index: a draft, say
+
+
+@pytest.mark.parametrize("query_string", ["", "type=commons&type=local_firm", "q=交通"])
+def test_value_counts_of_a_selection_equal_the_files(query_string):
+    """How many of the selected cases have each value (the map's prefecture counts)."""
+    browse = BrowseQuery.parse(QueryDict(query_string), dynamic_labels())
+    index = current_index()
+    results, _counts = index.select(browse.selected, browse.query, browse.sort_key)
+    slugs = {index.slugs[index.position[case_id]] for case_id in results.ids()}
+    files = {slug: oracles.yaml_facets(r) for slug, r in oracles.published_yaml_cases().items()}
+    for facet in FACETS:
+        expected = {}
+        for slug in slugs:
+            for param, value in files[slug]:
+                if param == facet.param:
+                    expected[value] = expected.get(value, 0) + 1
+        assert index.value_counts(facet.param, results.bits) == expected, facet.param

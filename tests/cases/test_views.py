@@ -8,7 +8,10 @@ from django.db.models import Count
 from django.urls import reverse
 
 from cases.facets import FACETS
+from cases.facets.index import current_index
 from cases.models import Case, Organization
+from cases.related import related_cases
+from tests import oracles
 
 pytestmark = pytest.mark.django_db
 
@@ -295,3 +298,53 @@ def test_related_cases_put_explicit_links_first(client):
     assert similar[: len(explicit)] == [item for item in similar if item["explicit"]]
     others = similar[len(explicit) :]
     assert all(item["shared_organizations"] or item["shared_themes"] >= 2 for item in others)
+
+
+def expected_related(slug, limit=8):
+    """The suggestions of cases/related.py's rule, worked out from the fixture files: cases
+    linked by hand, or sharing an organisation, or at least two themes; linked first, then by
+    organisations shared, then by themes shared (most first), then by title; at most limit."""
+    cases = oracles.published_yaml_cases()
+    record = cases[slug]
+    linked = set(record.get("related") or []) | {
+        other for other, r in cases.items() if slug in (r.get("related") or [])
+    }
+    organizations = {actor["organization"] for actor in record.get("actors") or []}
+    themes = set(record.get("themes") or [])
+    ranked = []
+    for other, r in cases.items():
+        if other == slug:
+            continue
+        shared_organizations = len(
+            organizations & {a["organization"] for a in r.get("actors") or []}
+        )
+        shared_themes = len(themes & set(r.get("themes") or []))
+        if other in linked or shared_organizations or shared_themes >= 2:
+            ranked.append(
+                (other not in linked, -shared_organizations, -shared_themes, r["title"], other)
+            )
+    return [
+        {
+            "url": f"/cases/{other}/",
+            "title": cases[other]["title"],
+            "explicit": not not_linked,
+            "shared_organizations": -organizations_shared,
+            "shared_themes": -themes_shared,
+        }
+        for not_linked, organizations_shared, themes_shared, _title, other in sorted(ranked)[:limit]
+    ]
+
+
+def test_related_cases_of_every_case_follow_the_rule():
+    index = current_index()
+    differences = {}
+    for case in Case.objects.published().prefetch_related("actors", "themes"):
+        found = related_cases(case, index)
+        if found != expected_related(case.slug):
+            differences[case.slug] = (found, expected_related(case.slug))
+    assert differences == {}
+    # The rule is exercised: some case has suggestions of each kind.
+    every = [item for slug in oracles.published_yaml_cases() for item in expected_related(slug)]
+    assert any(item["explicit"] for item in every)
+    assert any(not item["explicit"] and item["shared_organizations"] for item in every)
+    assert any(not item["shared_organizations"] and item["shared_themes"] >= 2 for item in every)
