@@ -348,3 +348,24 @@ def test_related_cases_of_every_case_follow_the_rule():
     assert any(item["explicit"] for item in every)
     assert any(not item["explicit"] and item["shared_organizations"] for item in every)
     assert any(not item["shared_organizations"] and item["shared_themes"] >= 2 for item in every)
+
+
+def test_home_counts_equal_the_files(client):
+    """The home page's counts by 類型, theme, 地方 and document, as the fixture files give them."""
+    context = client.get(reverse("cases:home")).context
+    files = [oracles.yaml_facets(r) for r in oracles.published_yaml_cases().values()]
+
+    def counted(param):
+        counts = {}
+        for values in files:
+            for facet, value in values:
+                if facet == param:
+                    counts[value] = counts.get(value, 0) + 1
+        return counts
+
+    assert context["case_count"] == len(files)
+    for param, key in (("type", "types"), ("theme", "themes"), ("region", "regions")):
+        assert {entry["value"]: entry["count"] for entry in context[key]} == counted(param)
+        assert context["covered"][param] == sum(any(f == param for f, _ in v) for v in files)
+    sources = {entry["source"].key: entry["count"] for entry in context["sources"]}
+    assert sources == counted("source")
