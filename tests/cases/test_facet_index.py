@@ -138,3 +138,26 @@ def test_value_counts_of_a_selection_equal_the_files(query_string):
                 if param == facet.param:
                     expected[value] = expected.get(value, 0) + 1
         assert index.value_counts(facet.param, results.bits) == expected, facet.param
+
+
+def test_choosing_an_option_no_case_has_selects_nothing():
+    """An option with no published case (a prefecture without one, say) is a valid choice that
+    keeps no case, alone or beside another value of its facet."""
+    files = {slug: oracles.yaml_facets(r) for slug, r in oracles.published_yaml_cases().items()}
+    in_files = set().union(*files.values())
+    labels = dynamic_labels()
+    index = current_index()
+    empty = [
+        (facet.param, value)
+        for facet in FACETS
+        for value, _label in facet.options(labels)
+        if (facet.param, value) not in in_files
+    ]
+    assert empty  # e.g. prefectures no case is in
+    for param, value in empty:
+        results, _counts = index.select({param: [value]}, "", "title")
+        assert results.ids() == [], (param, value)
+        other = next(v for p, v in sorted(in_files) if p == param)
+        results, _counts = index.select({param: [value, other]}, "", "title")
+        expected = {slug for slug, values in files.items() if (param, other) in values}
+        assert {index.slugs[index.position[pk]] for pk in results.ids()} == expected

@@ -281,3 +281,18 @@ def test_publishing_the_only_case_citing_a_document_makes_it_an_option(warm):
     updated = current_index()
     assert updated.applied_from  # one case changed: applied, yet the options follow
     assert dict(updated.labels["source"])["zz-new-document"] == "新しい資料"
+
+
+def test_cases_sharing_a_title_are_applied_in_the_builds_order(warm):
+    """Ties of title go by id, as a build orders them: new cases titled like a published one
+    come after it, and after one another by id, applied together."""
+    first = Case.objects.published().order_by("title", "pk").first()
+    Case.objects.filter(pk=first.pk).update(title="同名の事例")
+    CatalogueVersion.bump(case_ids=[first.pk])
+    before = current_index()  # the renamed case in place: the new ones must find it
+    for _ in range(3):
+        new_case("同名の事例")
+    new_case("同名の事例の次")
+    updated = current_index()
+    assert updated.applied_from == before.version  # applied, not rebuilt
+    assert_same(updated, FacetIndex.build())
