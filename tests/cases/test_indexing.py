@@ -1,5 +1,6 @@
 """cases.indexing: one derive() for every path that indexes a case, and `manage.py reindex`."""
 
+import dataclasses
 import functools
 import io
 import re
@@ -11,7 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from cases.facets import FACETS, Facet
-from cases.indexing import IndexData, OrganizationData, PlaceData, derive
+from cases.indexing import IndexData, OrganizationData, PlaceData, derive, load
 from cases.models import Case, CaseFacet
 from tests import oracles
 
@@ -212,3 +213,45 @@ def test_derive_gives_each_curated_case_what_its_file_implies(slug):
     assert derived.latest_source_year == oracles.yaml_latest_source_year(record)
     assert derived.search_title == oracles.fold(record["title"])
     assert derived.search_text == searchable(data)
+
+
+def comparable(data):
+    """IndexData with what a case file cannot tell left out: the order of its themes (load()
+    gives them by theme), and a place's municipality and own prefecture as the site names them
+    (the file has an LG code, and omits a prefecture that follows from the municipality)."""
+    return dataclasses.replace(
+        data,
+        theme_keys=sorted(data.theme_keys),
+        places=[(p.name, p.kind, p.prefecture_code, p.region) for p in data.places],
+    )
+
+
+@pytest.mark.django_db
+def test_load_reads_what_the_files_hold_in_nine_queries(django_assert_num_queries):
+    """indexing.load() gives each case the IndexData its file gives (index_data_of), in the
+    nine queries its docstring promises, however many cases."""
+    slugs = dict(Case.objects.values_list("pk", "slug"))
+    with django_assert_num_queries(9):
+        loaded = load(list(slugs))
+    assert set(loaded) == set(slugs)
+    differences = {}
+    for pk, data in loaded.items():
+        found, expected = (
+            comparable(data),
+            comparable(index_data_of(oracles.yaml_cases()[slugs[pk]])),
+        )
+        if found != expected:
+            differences[slugs[pk]] = {
+                name: (getattr(found, name), getattr(expected, name))
+                for name in vars(expected)
+                if getattr(found, name) != getattr(expected, name)
+            }
+    assert differences == {}  # slug: {field: (loaded, from the file)}
+    # Each place's municipality and prefecture as the site names them, "" when it has none.
+    for pk, data in loaded.items():
+        rows = oracles.yaml_cases()[slugs[pk]].get("places") or []
+        for place, row in zip(data.places, rows, strict=True):
+            code = str(row.get("lg_code") or "")
+            assert place.municipality.startswith(CODE_TO_PREFECTURE[code[:2]] if code else ""), pk
+            assert bool(place.municipality) == bool(code), (slugs[pk], place)
+            assert place.prefecture in {row.get("prefecture", ""), CODE_TO_PREFECTURE.get(code[:2])}
