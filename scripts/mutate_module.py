@@ -42,6 +42,10 @@ def main(module, *tests):
     name = "+".join(m.replace("/", "_").removesuffix(".py") for m in modules)
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):
         name += "-postgresql"
+    # RUN=survivors keeps a second run apart: mutmut discards every result of a directory
+    # whose test selection changes, e.g. when survivors are re-run with more tests.
+    if os.environ.get("RUN"):
+        name += "-" + os.environ["RUN"]
     work = ROOT / "build" / "mutmut" / name
     if not (work / "mutants").exists():  # keep the results of an interrupted run to resume it
         shutil.rmtree(work, ignore_errors=True)
@@ -69,7 +73,7 @@ def main(module, *tests):
     mutmut = str(ROOT / ".venv" / "bin" / "mutmut")
     # One child: the mutants share one test database (two children would write to it at once).
     children = os.environ.get("MUTMUT_CHILDREN", "1")
-    # MUTANTS narrows the run to some functions, e.g. MUTANTS='cases.indexing.x_derive*'.
+    # MUTANTS narrows the run to some functions or mutants, e.g. MUTANTS='cases.indexing.x_derive*'.
     names = os.environ.get("MUTANTS", "").split()
     run = [mutmut, "run", "--max-children", children, *names]
     subprocess.run(run, cwd=work, check=False)  # noqa: S603
