@@ -10,10 +10,11 @@ import pytest
 import yaml
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import Max
 
 from cases.facets import FACETS, Facet
-from cases.indexing import IndexData, OrganizationData, PlaceData, derive, load
-from cases.models import Case, CaseFacet
+from cases.indexing import IndexData, OrganizationData, PlaceData, derive, load, refresh
+from cases.models import Case, CaseFacet, CatalogueVersion, IndexChange
 from tests import oracles
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -255,3 +256,20 @@ def test_load_reads_what_the_files_hold_in_nine_queries(django_assert_num_querie
             assert place.municipality.startswith(CODE_TO_PREFECTURE[code[:2]] if code else ""), pk
             assert bool(place.municipality) == bool(code), (slugs[pk], place)
             assert place.prefecture in {row.get("prefecture", ""), CODE_TO_PREFECTURE.get(code[:2])}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("batch_size", [4, 5, 6])
+def test_refresh_tells_running_processes_what_changed(batch_size):
+    """Five cases refreshed: within one batch (a batch of five or more) the change names each
+    case, so processes apply just those; over several batches, one change names none, so
+    they rebuild. Either way the catalogue gets a new version."""
+    ids = sorted(Case.objects.published().values_list("pk", flat=True))[:5]
+    token, last = CatalogueVersion.current(), IndexChange.objects.aggregate(last=Max("pk"))["last"]
+    assert refresh(Case.objects.filter(pk__in=ids), batch_size=batch_size) == 5
+    changes = list(IndexChange.objects.filter(pk__gt=last or 0).values_list("case_pk", flat=True))
+    if batch_size >= 5:
+        assert sorted(changes) == ids
+    else:
+        assert changes == [None]
+    assert CatalogueVersion.current() != token
