@@ -3,6 +3,8 @@
 import csv
 import io
 import json
+import re
+from pathlib import Path
 
 import pytest
 from django.test import override_settings
@@ -186,3 +188,18 @@ def test_anonymous_csv_is_capped_with_a_notice(client, admin_client):
     # Signed in, every matching case.
     assert len(csv_rows(admin_client.get(BROWSE, {"format": "csv"}))) - 1 == published
     assert admin_client.get(BROWSE, {"format": "json"}).json()["csv_row_limit"] is None
+
+
+def test_browse_json_has_the_fields_the_readme_lists(client):
+    """The browse JSON's fields, results' fields and options' fields are the ones the README's
+    table of formats lists for `/cases/?format=json`, no more and no fewer."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith("| `/cases/?format=json`"))
+    documented = set(re.findall(r"`([a-z_]+)`", row)) - {"null"}
+    data = client.get(BROWSE, {"format": "json", "type": "commons"}).json()
+    options = [option for facet in data["facets"].values() for option in facet]
+    found = set(data) | set(data["results"][0]) | {key for option in options for key in option}
+    assert found == documented
+    assert data["page"] == 1
+    assert any(option["selected"] for option in data["facets"]["type"])
+    assert all(option["label"] for option in options)

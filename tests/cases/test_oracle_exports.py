@@ -358,3 +358,53 @@ def test_case_json_says_what_the_case_file_says(client):
             if data.get(key) != expected.get(key)
         }
         assert differences == {}, slug  # field: (the JSON's, the file's)
+
+
+def figure_date(row):
+    """A figure's date as a reader is told it (README: 時点（資料の表記）)."""
+    if row.get("undated"):
+        return "時点の記載なし"
+    if row.get("as_of_label"):
+        return row["as_of_label"]
+    if row.get("as_of_year"):
+        month = f"{row['as_of_month']}月" if row.get("as_of_month") else ""
+        return f"{row['as_of_year']}年{month}"
+    return ""
+
+
+def test_figures_csv_rows_equal_the_files(admin_client):
+    """Every key figure of every published case, column by column, as its file gives it."""
+    code_to_prefecture = {code: name for name, (code, _) in oracles.PREFECTURES.items()}
+    sources = {row["key"]: row for row in reference_file("sources.yaml")}
+    kinds = dict(row_model("figures")._meta.get_field("kind").choices)
+    response = admin_client.get(oracles.BROWSE, {"format": "figures.csv"})
+    rows = read_csv(response)
+    cases = oracles.published_yaml_cases()
+    listed = list(dict.fromkeys(row["スラッグ"] for row in rows))
+    assert listed == by_title(listed)  # the list's order: by title
+    expected = []
+    for slug in listed:
+        record = cases[slug]
+        places = {place["name"]: place for place in record.get("places") or []}
+        for figure in record.get("figures") or []:
+            place = places.get(figure.get("place"), {})
+            code = str(place.get("lg_code") or "")
+            expected.append(
+                {
+                    "スラッグ": slug,
+                    "事例名": record["title"],
+                    "場所": figure.get("place") or "",
+                    "都道府県": place.get("prefecture") or code_to_prefecture.get(code[:2], ""),
+                    "項目": figure["label"],
+                    "種別": str(kinds[figure["kind"]]),
+                    "資料の表記": figure["as_printed"],
+                    "時点（資料の表記）": figure_date(figure),
+                    "出典": sources[figure["source"]]["title"],
+                    "箇所": figure.get("section", ""),
+                }
+            )
+    assert rows == expected
+    # Every published case with figures is in the file, and some figure has no place.
+    assert {row["スラッグ"] for row in rows} == {s for s, r in cases.items() if r.get("figures")}
+    assert any(not row["場所"] for row in rows)
+    assert any(row["都道府県"] for row in rows)
