@@ -89,6 +89,17 @@ def test_empty_catalogue():
     assert len(results) == 0
     assert results[0:20] == []
     assert counts == {}
+    assert index.value_counts("pref", results.bits) == {}  # the map of an empty catalogue
+
+
+def test_results_are_a_sequence_of_the_cases_in_order():
+    """IndexedResults is a Sequence: indexing and iterating give the cases in display order."""
+    browse = BrowseQuery.parse(QueryDict("type=commons&sort=-population"), dynamic_labels())
+    results, _counts = current_index().select(browse.selected, browse.query, browse.sort_key)
+    ids = list(sql_reference.select(browse).values_list("pk", flat=True))
+    assert len(ids) > 2
+    assert [case.pk for case in results] == ids
+    assert [results[at].pk for at in (0, 1, len(ids) - 1)] == [ids[0], ids[1], ids[-1]]
 
 
 def test_shared_counts_match_the_database():
