@@ -75,12 +75,22 @@ def test_csv_rows_equal_the_json_of_the_same_selection(client, django_assert_max
         items |= {item["slug"]: item for item in oracles.browse(client, FILTERED, page).results}
     for row in rows:
         # Each stated population, as printed, with its place; never one number for several.
+        # Each stated population as printed, with its place and date, in the file's order.
         stated = row.pop("人口（資料の記載）")
         record = oracles.yaml_cases()[row["スラッグ"]]
-        for figure in record.get("figures") or []:
-            if figure["kind"] == "population":
-                assert f"{figure['place']}：{figure['as_printed']}" in stated, row["スラッグ"]
+        populations = [
+            (f"{figure['place']}：" if figure.get("place") else "")
+            + f"{figure['as_printed']}（{figure_date(figure)}）"
+            for figure in record.get("figures") or []
+            if figure["kind"] == "population"
+        ]
+        assert stated == "／".join(populations), row["スラッグ"]
         assert row == expected_row(client, items[row["スラッグ"]]), row["スラッグ"]
+    # Some case states several populations (their separator is checked).
+    assert any(
+        "／" in row["人口（資料の記載）"]
+        for row in read_csv(client.get(oracles.BROWSE, [*FILTERED, ("format", "csv")]))
+    )
 
 
 def test_csv_query_count_does_not_grow_with_the_cases(client, django_assert_max_num_queries):
