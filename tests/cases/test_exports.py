@@ -171,6 +171,10 @@ def test_csv_is_cached_per_catalogue_version(client, django_assert_num_queries):
     with django_assert_num_queries(1):  # the version token; the file comes from the cache
         again = client.get(BROWSE, {"format": "csv", "type": "commons"})
         assert again.getvalue() == content
+    # Served from the cache, still a CSV file as the first was (type, name).
+    for header in ("Content-Type", "Content-Disposition"):
+        assert again[header] == first[header]
+    assert first["Content-Type"] == "text/csv; charset=utf-8"
     other = client.get(BROWSE, {"format": "csv", "type": "local_firm"}).getvalue()
     assert other != content
     case = Case.objects.get(slug="meets")
