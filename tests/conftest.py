@@ -1,6 +1,9 @@
+import hashlib
 import io
 import os
 import secrets
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache, caches
@@ -42,12 +45,97 @@ def pytest_sessionstart(session):
             )
 
 
+# Mutation runs only (scripts/mutate_module.py sets it): a directory where the test database and
+# the digest of the catalogue it holds are kept from one pytest session to the next. mutmut starts
+# a session per mutant; creating the database and loading the catalogue each time cost most of a
+# mutant. Unset (make test, CI), every session builds its database afresh as before.
+MUTATION_DB_DIR = os.environ.get("KOKUDO_MUTATION_DB_DIR", "")
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    """In a mutation run, keep the SQLite test database in a file that --reuse-db can reuse."""
+    from django.conf import settings
+
+    default = settings.DATABASES["default"]
+    if MUTATION_DB_DIR and default["ENGINE"] == "django.db.backends.sqlite3":
+        name = Path(MUTATION_DB_DIR) / "test-db.sqlite3"
+        recorded = digest_file("sqlite")
+        if recorded.exists() and recorded.read_text() != catalogue_digest():
+            name.unlink(missing_ok=True)  # another catalogue: start from an empty database
+        default.setdefault("TEST", {})["NAME"] = str(name)
+
+
+def digest_file(vendor):
+    return Path(MUTATION_DB_DIR) / f"test-db.{vendor}.digest"
+
+
+def catalogue_digest():
+    """A digest of what the loaded catalogue depends on: the fixtures and the code of cases/."""
+    from django.conf import settings
+
+    digest = hashlib.sha256()
+    for root in (Path(settings.CATALOGUE_FIXTURES_DIR), Path(settings.BASE_DIR) / "cases"):
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and path.suffix in {".yaml", ".py"}:
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def catalogue_still_loaded(recorded, digest):
+    """True if the reused database holds the catalogue of this digest, loaded in full.
+
+    The case count guards against a database emptied since (a transactional test's flush).
+    """
+    from django.conf import settings
+
+    from cases.models import Case
+
+    if not recorded.exists() or recorded.read_text() != digest:
+        return False
+    yaml_cases = len(list(Path(settings.CATALOGUE_FIXTURES_DIR, "cases").glob("*.yaml")))
+    return Case.objects.count() == yaml_cases
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the curated catalogue once into the test database; each test rolls back on top."""
+    from django.db import connection
+
     # On the primary, as manage.py runs it (it matters only with a replica configured).
     with django_db_blocker.unblock(), use_primary_db:
-        call_command("load_catalogue", stdout=io.StringIO())
+        if not MUTATION_DB_DIR:
+            call_command("load_catalogue", stdout=io.StringIO())
+            return
+        recorded, digest = digest_file(connection.vendor), catalogue_digest()
+        if catalogue_still_loaded(recorded, digest):
+            return
+        recorded.unlink(missing_ok=True)
+        # --prune: a kept PostgreSQL database may hold cases of an older catalogue.
+        with unmutated():
+            call_command("load_catalogue", "--prune", stdout=io.StringIO())
+        recorded.write_text(digest)
+
+
+@contextmanager
+def unmutated():
+    """Run the enclosed code as mutmut's clean run would: no mutant active, no calls recorded.
+
+    The database is kept for the sessions of later mutants, so the catalogue in it must be the
+    one the unmutated code derives; and mutmut's stats must not credit the first test with the
+    functions the load calls, since later sessions will not load again. (mutmut's trampolines
+    read MUTANT_UNDER_TEST at each call; "" means the original code.)
+    """
+    saved = os.environ.get("MUTANT_UNDER_TEST")
+    os.environ["MUTANT_UNDER_TEST"] = ""
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["MUTANT_UNDER_TEST"]
+        else:
+            os.environ["MUTANT_UNDER_TEST"] = saved
 
 
 def pytest_collection_modifyitems(items):

@@ -238,3 +238,24 @@ def test_case_page_shows_nearby_cases_linking_to_the_browse_page(client):
         params = [*near_params, ("page", page)]
         listed |= {c["slug"] for c in browse_json(client, params)["results"]}
     assert {item["slug"] for item in nearby["nearest"]} <= listed
+
+
+def test_near_with_a_search_keeps_both(client):
+    """The distance and the search narrow together: the cases near the place whose raw fields
+    contain the words (tests.oracles' search), no more."""
+    from tests import oracles
+
+    origin = town("伊那市", "長野県")
+    near = set(
+        Case.objects.filter(pk__in=brute_force_near(origin, 300)).values_list("slug", flat=True)
+    )
+    found = oracles.expected_search(oracles.search_corpus(), "地域")
+    expected = near & found
+    assert expected
+    # Each filter leaves some out.
+    assert expected != near
+    assert expected != found
+    _first, slugs = oracles.browse_all(
+        client, [("near", origin.lg_code), ("km", 300), ("q", "地域")]
+    )
+    assert set(slugs) == expected

@@ -4,9 +4,10 @@ import pytest
 from django.http import QueryDict
 
 from cases.browse import BrowseQuery
-from cases.facets import dynamic_labels
+from cases.facets import FACETS, dynamic_labels
 from cases.facets.index import NEWEST_FIRST, FacetIndex, current_index
-from cases.models import Case, CatalogueVersion
+from cases.models import Case, CatalogueVersion, CommonFactor
+from tests import oracles
 from tests.cases import sql_reference
 from tests.factories import CaseFactory
 
@@ -93,6 +94,17 @@ def test_empty_catalogue():
     assert len(results) == 0
     assert results[0:20] == []
     assert counts == {}
+    assert index.value_counts("pref", results.bits) == {}  # the map of an empty catalogue
+
+
+def test_results_are_a_sequence_of_the_cases_in_order():
+    """IndexedResults is a Sequence: indexing and iterating give the cases in display order."""
+    browse = BrowseQuery.parse(QueryDict("type=commons&sort=-population"), dynamic_labels())
+    results, _counts = current_index().select(browse.selected, browse.query, browse.sort_key)
+    ids = list(sql_reference.select(browse).values_list("pk", flat=True))
+    assert len(ids) > 2
+    assert [case.pk for case in results] == ids
+    assert [results[at].pk for at in (0, 1, len(ids) - 1)] == [ids[0], ids[1], ids[-1]]
 
 
 def test_shared_counts_match_the_database():
@@ -108,3 +120,60 @@ def test_shared_counts_match_the_database():
     assert index.shared_counts("theme", keys, [index.position[meets.pk]]) == {
         index.position[meets.pk]: len(keys)
     }
+
+
+def test_options_of_every_case_are_the_factors_its_files_give():
+    """A case page's 共通項, read from the index's bits, as common_factors.yaml gives them; a
+    factor no published case draws on (an editor's new record) is listed for none."""
+    source = CommonFactor.objects.first().source
+    CommonFactor.objects.create(
+        number=7, name="試験用の共通項", summary="-", source=source, section="-", basis="-"
+    )
+    CatalogueVersion.bump()
+    index = current_index()
+    factors = {str(factor.number): str(factor) for factor in CommonFactor.objects.all()}
+    for case in Case.objects.published():
+        numbers = sorted(oracles._yaml_factors().get(case.slug, ()), key=int)
+        expected = [(number, factors[number]) for number in numbers]
+        assert index.options_of("factor", case.pk) == expected, case.slug
+    assert index.options_of("factor", -1) == []  # not in the index: a draft, say
+
+
+@pytest.mark.parametrize("query_string", ["", "type=commons&type=local_firm", "q=交通"])
+def test_value_counts_of_a_selection_equal_the_files(query_string):
+    """How many of the selected cases have each value (the map's prefecture counts)."""
+    browse = BrowseQuery.parse(QueryDict(query_string), dynamic_labels())
+    index = current_index()
+    results, _counts = index.select(browse.selected, browse.query, browse.sort_key)
+    slugs = {index.slugs[index.position[case_id]] for case_id in results.ids()}
+    files = {slug: oracles.yaml_facets(r) for slug, r in oracles.published_yaml_cases().items()}
+    for facet in FACETS:
+        expected = {}
+        for slug in slugs:
+            for param, value in files[slug]:
+                if param == facet.param:
+                    expected[value] = expected.get(value, 0) + 1
+        assert index.value_counts(facet.param, results.bits) == expected, facet.param
+
+
+def test_choosing_an_option_no_case_has_selects_nothing():
+    """An option with no published case (a prefecture without one, say) is a valid choice that
+    keeps no case, alone or beside another value of its facet."""
+    files = {slug: oracles.yaml_facets(r) for slug, r in oracles.published_yaml_cases().items()}
+    in_files = set().union(*files.values())
+    labels = dynamic_labels()
+    index = current_index()
+    empty = [
+        (facet.param, value)
+        for facet in FACETS
+        for value, _label in facet.options(labels)
+        if (facet.param, value) not in in_files
+    ]
+    assert empty  # e.g. prefectures no case is in
+    for param, value in empty:
+        results, _counts = index.select({param: [value]}, "", "title")
+        assert results.ids() == [], (param, value)
+        other = next(v for p, v in sorted(in_files) if p == param)
+        results, _counts = index.select({param: [value, other]}, "", "title")
+        expected = {slug for slug, values in files.items() if (param, other) in values}
+        assert {index.slugs[index.position[pk]] for pk in results.ids()} == expected

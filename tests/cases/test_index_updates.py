@@ -287,3 +287,43 @@ def test_publishing_the_only_case_citing_a_document_makes_it_an_option(warm):
     updated = current_index()
     assert updated.applied_from  # one case changed: applied, yet the options follow
     assert dict(updated.labels["source"])["zz-new-document"] == "新しい資料"
+
+
+def test_cases_sharing_a_title_are_applied_in_the_builds_order(warm):
+    """Ties of title go by id, as a build orders them: new cases titled like a published one
+    come after it, and after one another by id, applied together."""
+    first = Case.objects.published().order_by("title", "pk").first()
+    Case.objects.filter(pk=first.pk).update(title="同名の事例")
+    CatalogueVersion.bump(case_ids=[first.pk])
+    before = current_index()  # the renamed case in place: the new ones must find it
+    for _ in range(3):
+        new_case("同名の事例")
+    new_case("同名の事例の次")
+    updated = current_index()
+    assert updated.applied_from == before.version  # applied, not rebuilt
+    assert_same(updated, FacetIndex.build())
+
+
+def test_a_case_retitled_like_a_later_one_goes_before_it(warm):
+    """A changed case whose title ties an unchanged one with a higher id goes before it."""
+    published = list(Case.objects.published().order_by("pk"))
+    low, high = published[0], published[-1]
+    low.title = high.title
+    low.save()
+    low.refresh_index()
+    updated = current_index()
+    assert updated.applied_from == warm.version
+    assert_same(updated, FacetIndex.build())
+    assert updated.ids.index(low.pk) + 1 == updated.ids.index(high.pk)
+
+
+def test_a_value_no_case_had_is_applied_to_the_new_case_only(warm):
+    """A new case bringing a facet value no published case had (a decade, here) has that
+    value's bit alone; no other case gains it."""
+    decades = {value for (facet, value) in warm.bits if facet == "started"}
+    year = next(y for y in range(1950, 2030, 10) if f"{y}s" not in decades)
+    case = new_case("新しい年代の事例", start_year=year)
+    updated = current_index()
+    assert updated.applied_from == warm.version
+    assert_same(updated, FacetIndex.build())
+    assert updated.bits[("started", f"{year}s")] == 1 << updated.ids.index(case.pk)

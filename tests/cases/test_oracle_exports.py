@@ -1,11 +1,14 @@
 """The CSV export and the sorts, checked column by column and position by position."""
 
 import csv
+import functools
 import io
 
 import pytest
+import yaml
+from django.db import connection
 
-from cases.models import CaseType, HubType, Region, SourceDocument, Theme
+from cases.models import Case, CaseType, HubType, Region, SourceDocument, Theme
 from tests import oracles
 
 pytestmark = pytest.mark.django_db
@@ -76,12 +79,22 @@ def test_csv_rows_equal_the_json_of_the_same_selection(client, django_assert_max
         items |= {item["slug"]: item for item in oracles.browse(client, FILTERED, page).results}
     for row in rows:
         # Each stated population, as printed, with its place; never one number for several.
+        # Each stated population as printed, with its place and date, in the file's order.
         stated = row.pop("人口（資料の記載）")
         record = oracles.yaml_cases()[row["スラッグ"]]
-        for figure in record.get("figures") or []:
-            if figure["kind"] == "population":
-                assert f"{figure['place']}：{figure['as_printed']}" in stated, row["スラッグ"]
+        populations = [
+            (f"{figure['place']}：" if figure.get("place") else "")
+            + f"{figure['as_printed']}（{figure_date(figure)}）"
+            for figure in record.get("figures") or []
+            if figure["kind"] == "population"
+        ]
+        assert stated == "／".join(populations), row["スラッグ"]
         assert row == expected_row(client, items[row["スラッグ"]]), row["スラッグ"]
+    # Some case states several populations (their separator is checked).
+    assert any(
+        "／" in row["人口（資料の記載）"]
+        for row in read_csv(client.get(oracles.BROWSE, [*FILTERED, ("format", "csv")]))
+    )
 
 
 def test_csv_query_count_does_not_grow_with_the_cases(client, django_assert_max_num_queries):
@@ -199,3 +212,292 @@ def test_relevance_puts_title_matches_first_then_by_title(client):
     assert in_title
     assert elsewhere
     assert slugs == by_reading(in_title) + by_reading(elsewhere)
+
+
+# The case JSON, field by field, against the fixture files --------------------------------------
+
+
+@functools.cache
+def reference_file(name):
+    return yaml.safe_load((oracles.FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def label(model, field, value):
+    """The display label of a choice, from the model's own choices; "" for no value."""
+    if value in ("", None):
+        return ""
+    return str(dict(model._meta.get_field(field).choices)[value])
+
+
+def row_model(relation):
+    return Case._meta.get_field(relation).related_model
+
+
+def section_fields(row):
+    """(section as rows have always named it, its heading, its page) from sources.yaml: the
+    number or heading the row names, then its note (4.(1)③(i) 参考事例①)."""
+    key = str(row["section"])
+    section = oracles.yaml_sections()[(row["source"], key)]
+    text = " ".join(part for part in (key, row.get("section_note")) if part)
+    return text, section["heading"], str(section.get("page") or "")
+
+
+def sourced(row, fields):
+    """A row of the case JSON: the given fields, then where the fact is printed."""
+    section, heading, page = section_fields(row)
+    return {
+        **fields,
+        "source": row["source"],
+        "section": section,
+        "section_heading": heading,
+        "section_page": page,
+    }
+
+
+def in_stored_order(rows, key):
+    """Rows as their model's ordering returns them; the file's order breaks ties. key may give
+    None, which the database places first (SQLite) or last (PostgreSQL) in ascending order."""
+    nulls_last = connection.vendor == "postgresql"
+
+    def comparable(pair):
+        at, row = pair
+        values = [((value is None) == nulls_last, value or 0) for value in key(row)]
+        return values, at
+
+    return [row for _at, row in sorted(enumerate(rows), key=comparable)]
+
+
+def expected_case_document(record, cases):
+    """The case JSON as the README lists its fields, from the case's file and the reference
+    files (themes, organisations, sources, 共通項) alone."""
+    slug = record["slug"]
+    themes = {theme["key"]: (at, theme) for at, theme in enumerate(reference_file("themes.yaml"))}
+    organizations = {row["name"]: row for row in reference_file("organizations.yaml")}
+    sources = {row["key"]: row for row in reference_file("sources.yaml")}
+    factors = [
+        {"number": factor["number"], "name": factor["name"]}
+        for factor in sorted(reference_file("common_factors.yaml"), key=lambda f: f["number"])
+        if slug in (factor.get("cases") or [])
+    ]
+    published = {s for s, r in cases.items() if r.get("status") == "published"}
+    related = set(record.get("related") or []) | {
+        other for other, r in cases.items() if slug in (r.get("related") or [])
+    }
+    code_to_prefecture = {code: name for name, (code, _) in oracles.PREFECTURES.items()}
+    kind = record.get("kind") or "case"
+
+    def citation_line(row):
+        source = sources[row["source"]]
+        date = source.get("published_label") or f"{source['year']}年"
+        origin = f"（出典：{row['origin_as_printed']}）" if row.get("origin_as_printed") else ""
+        section = oracles.yaml_section_display(row)
+        return f"{source['issuer']}「{source['title']}」（{date}）{section}{origin}"
+
+    def place(row):
+        code = str(row["lg_code"]) if row.get("lg_code") else None
+        prefecture = row.get("prefecture") or (code_to_prefecture[code[:2]] if code else None)
+        return {"kind": row["kind"], "name": row["name"], "lg_code": code, "prefecture": prefecture}
+
+    return {
+        "schema_version": 2,  # README: "now `2`"
+        "slug": slug,
+        "title": record["title"],
+        "url": f"http://testserver/cases/{slug}/",
+        "type": record.get("type_2025", ""),
+        "type_label": label(Case, "type_2025", record.get("type_2025")),
+        "hub_type": record.get("hub_type_2019", ""),
+        "hub_type_label": label(Case, "hub_type_2019", record.get("hub_type_2019")),
+        "kind": kind,
+        "kind_label": label(Case, "kind", kind),
+        "reference_of": record.get("reference_of")
+        if record.get("reference_of") in published
+        else None,
+        "reference_label": record.get("reference_label", ""),
+        "common_factors": factors,
+        "start_year": record.get("start_year"),
+        "summary": record.get("summary", ""),
+        "description": record.get("description", ""),
+        "approach": record.get("approach", ""),
+        "editor_note": record.get("editor_note", ""),
+        "themes": [
+            {"key": key, "label": theme.get("short_name") or theme["name"], "name": theme["name"]}
+            for key, (_at, theme) in sorted(
+                ((key, themes[key]) for key in record.get("themes") or []),
+                key=lambda pair: (pair[1][0], pair[0]),
+            )
+        ],
+        "related": sorted(related & published),
+        "places": [place(row) for row in record.get("places") or []],
+        "challenges": [
+            sourced(row, {"text": row["text"]}) for row in record.get("challenges") or []
+        ],
+        "points": [
+            sourced(
+                row,
+                {
+                    "point": row["point"],
+                    "point_label": label(row_model("points"), "point", row["point"]),
+                    "text": row["text"],
+                },
+            )
+            for row in in_stored_order(record.get("points") or [], lambda row: (row["point"],))
+        ],
+        "citations": [
+            sourced(
+                row,
+                {
+                    "page": str(row.get("page", "")),
+                    "note": row.get("note", ""),
+                    "origin_as_printed": row.get("origin_as_printed", ""),
+                    "citation_line": citation_line(row),
+                },
+            )
+            for row in record.get("citations") or []
+        ],
+        "actors": [
+            sourced(
+                row,
+                {
+                    "organization": row["organization"],
+                    "organization_kind": organizations[row["organization"]]["kind"],
+                    "role": row["role"],
+                    "role_label": label(row_model("actors"), "role", row["role"]),
+                    "note": row.get("note", ""),
+                },
+            )
+            for row in record.get("actors") or []
+        ],
+        "funding": [
+            sourced(
+                row,
+                {
+                    "kind": row["kind"],
+                    "kind_label": label(row_model("funding"), "kind", row["kind"]),
+                    "provider": row.get("provider"),
+                    "amount_yen": row.get("amount_yen"),
+                    "amount_as_printed": row.get("amount_as_printed", ""),
+                    "year": row.get("year"),
+                    "month": row.get("month"),
+                    "date_as_printed": row.get("date_as_printed", ""),
+                    "note": row.get("note", ""),
+                },
+            )
+            for row in record.get("funding") or []
+        ],
+        "infrastructure": [
+            sourced(
+                row,
+                {
+                    "kind": row["kind"],
+                    "kind_label": label(row_model("infrastructure"), "kind", row["kind"]),
+                    "name": row["name"],
+                    "description": row.get("description", ""),
+                },
+            )
+            for row in record.get("infrastructure") or []
+        ],
+        "figures": [
+            sourced(
+                row,
+                {
+                    "kind": row["kind"],
+                    "place": row.get("place"),
+                    "label": row["label"],
+                    "qualifier": row.get("qualifier", ""),
+                    "value": str(row["value"]) if row.get("value") not in (None, "") else None,
+                    "text_only": row.get("text_only", False),
+                    "unit": row.get("unit", ""),
+                    "as_printed": row["as_printed"],
+                    "as_of_label": row.get("as_of_label", ""),
+                    "as_of_year": row.get("as_of_year"),
+                    "as_of_month": row.get("as_of_month"),
+                    "undated": row.get("undated", False),
+                },
+            )
+            for row in record.get("figures") or []
+        ],
+        "milestones": [
+            sourced(
+                row,
+                {
+                    "year": row.get("year"),
+                    "month": row.get("month"),
+                    "date_as_printed": row.get("date_as_printed", ""),
+                    "label": row["label"],
+                },
+            )
+            for row in in_stored_order(
+                record.get("milestones") or [], lambda row: (row.get("year"), row.get("month"))
+            )
+        ],
+    }
+
+
+def test_case_json_says_what_the_case_file_says(client):
+    """Every published case's JSON, every field of every row, as the fixture files give it."""
+    cases = oracles.yaml_cases()
+    for slug, record in oracles.published_yaml_cases().items():
+        data = client.get(f"/cases/{slug}/", {"format": "json"}).json()
+        expected = expected_case_document(record, cases)
+        differences = {
+            key: (data.get(key), expected.get(key))
+            for key in data.keys() | expected.keys()
+            if data.get(key) != expected.get(key)
+        }
+        assert differences == {}, slug  # field: (the JSON's, the file's)
+
+
+def figure_date(row):
+    """A figure's date as a reader is told it (README: 時点（資料の表記）)."""
+    if row.get("undated"):
+        return "時点の記載なし"
+    if row.get("as_of_label"):
+        return row["as_of_label"]
+    if row.get("as_of_year"):
+        month = f"{row['as_of_month']}月" if row.get("as_of_month") else ""
+        return f"{row['as_of_year']}年{month}"
+    return ""
+
+
+def test_figures_csv_rows_equal_the_files(admin_client):
+    """Every key figure of every published case, column by column, as its file gives it."""
+    code_to_prefecture = {code: name for name, (code, _) in oracles.PREFECTURES.items()}
+    sources = {row["key"]: row for row in reference_file("sources.yaml")}
+    kinds = dict(row_model("figures")._meta.get_field("kind").choices)
+    response = admin_client.get(oracles.BROWSE, {"format": "figures.csv"})
+    rows = read_csv(response)
+    cases = oracles.published_yaml_cases()
+    listed = list(dict.fromkeys(row["スラッグ"] for row in rows))
+    assert listed == by_reading(listed)  # the list's order: 事例名 (五十音)
+    expected = []
+    for slug in listed:
+        record = cases[slug]
+        places = {place["name"]: place for place in record.get("places") or []}
+        for figure in record.get("figures") or []:
+            place = places.get(figure.get("place"), {})
+            code = str(place.get("lg_code") or "")
+            expected.append(
+                {
+                    "スラッグ": slug,
+                    "事例名": record["title"],
+                    "場所": figure.get("place") or "",
+                    "都道府県": place.get("prefecture") or code_to_prefecture.get(code[:2], ""),
+                    "項目": figure["label"],
+                    "種別": str(kinds[figure["kind"]]),
+                    "資料の表記": figure["as_printed"],
+                    "時点（資料の表記）": figure_date(figure),
+                    "出典": sources[figure["source"]]["title"],
+                    **dict(
+                        zip(
+                            ("箇所", "箇所の見出し", "箇所の頁"),
+                            section_fields(figure),
+                            strict=True,
+                        )
+                    ),
+                }
+            )
+    assert rows == expected
+    # Every published case with figures is in the file, and some figure has no place.
+    assert {row["スラッグ"] for row in rows} == {s for s, r in cases.items() if r.get("figures")}
+    assert any(not row["場所"] for row in rows)
+    assert any(row["都道府県"] for row in rows)

@@ -3,6 +3,7 @@
 from urllib.parse import urlencode
 
 import pytest
+import yaml
 
 from cases.models import Case
 from tests import oracles
@@ -122,3 +123,49 @@ def test_population_unknown_holds_every_case_no_band_holds(client):
         banded |= set(oracles.browse_all(client, [("pop", band)])[1])
     assert banded | unknown == set(cases)
     assert not banded & unknown
+
+
+def expected_option_labels():
+    """param -> {value: label} as the files and the models' choices name each option; `pop`,
+    `scope` and `started` have no label stated outside cases.facets and are left out."""
+    from cases.models import (
+        CaseType,
+        CommonFactor,
+        Funding,
+        HubType,
+        Infrastructure,
+        Organization,
+        Region,
+    )
+
+    def read(name):
+        return yaml.safe_load((oracles.FIXTURES / name).read_text(encoding="utf-8"))
+
+    return {
+        "type": dict(CaseType.choices),
+        "hub": dict(HubType.choices),
+        "region": dict(Region.choices),
+        "org": dict(Organization.Kind.choices),
+        "funding": dict(Funding.Kind.choices),
+        "infra": dict(Infrastructure.Kind.choices),
+        "kind": dict(Case.Kind.choices),
+        "theme": {t["key"]: t.get("short_name") or t["name"] for t in read("themes.yaml")},
+        "pref": {code: name for name, (code, _region) in oracles.PREFECTURES.items()},
+        "source": {s["key"]: s["short_title"] for s in read("sources.yaml")},
+        "in_several_sources": {"1": "複数の資料に掲載"},  # README's parameter table
+        "factor": {str(f.number): str(f) for f in CommonFactor.objects.all()},
+    }
+
+
+def test_every_option_is_labelled_as_its_source_names_it(client):
+    data = client.get(oracles.BROWSE, {"format": "json"}).json()
+    expected = expected_option_labels()
+    shown = {
+        param: {option["value"]: option["label"] for option in options}
+        for param, options in data["facets"].items()
+        if param in expected
+    }
+    assert set(shown) == set(expected)
+    for param, options in shown.items():
+        assert options, param
+        assert options == {value: str(expected[param][value]) for value in options}, param

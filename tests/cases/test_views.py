@@ -8,7 +8,10 @@ from django.db.models import Count
 from django.urls import reverse
 
 from cases.facets import FACETS
+from cases.facets.index import current_index
 from cases.models import Case, Organization
+from cases.related import related_cases
+from tests import oracles
 
 pytestmark = pytest.mark.django_db
 
@@ -309,3 +312,70 @@ def test_htmx_pushes_the_canonical_address(client):
     assert "HX-Push-Url" not in odd
     # A full page needs no push.
     assert "HX-Push-Url" not in client.get(reverse("cases:case_list"), sent)
+
+
+def expected_related(slug, limit=8):
+    """The suggestions of cases/related.py's rule, worked out from the fixture files: cases
+    linked by hand, or sharing an organisation, or at least two themes; linked first, then by
+    organisations shared, then by themes shared (most first), then by title; at most limit."""
+    cases = oracles.published_yaml_cases()
+    record = cases[slug]
+    linked = set(record.get("related") or []) | {
+        other for other, r in cases.items() if slug in (r.get("related") or [])
+    }
+    organizations = {actor["organization"] for actor in record.get("actors") or []}
+    themes = set(record.get("themes") or [])
+    ranked = []
+    for other, r in cases.items():
+        if other == slug:
+            continue
+        shared_organizations = len(
+            organizations & {a["organization"] for a in r.get("actors") or []}
+        )
+        shared_themes = len(themes & set(r.get("themes") or []))
+        if other in linked or shared_organizations or shared_themes >= 2:
+            ranked.append(
+                (other not in linked, -shared_organizations, -shared_themes, r["title"], other)
+            )
+    return [
+        {
+            "url": f"/cases/{other}/",
+            "title": cases[other]["title"],
+            "explicit": not not_linked,
+            "shared_organizations": -organizations_shared,
+            "shared_themes": -themes_shared,
+        }
+        for not_linked, organizations_shared, themes_shared, _title, other in sorted(ranked)[:limit]
+    ]
+
+
+def test_related_cases_of_every_case_follow_the_rule():
+    index = current_index()
+    for case in Case.objects.published().prefetch_related("actors", "themes"):
+        assert related_cases(case, index) == expected_related(case.slug), case.slug
+    # The rule is exercised: some case has suggestions of each kind.
+    every = [item for slug in oracles.published_yaml_cases() for item in expected_related(slug)]
+    assert any(item["explicit"] for item in every)
+    assert any(not item["explicit"] and item["shared_organizations"] for item in every)
+    assert any(not item["shared_organizations"] and item["shared_themes"] >= 2 for item in every)
+
+
+def test_home_counts_equal_the_files(client):
+    """The home page's counts by 類型, theme, 地方 and document, as the fixture files give them."""
+    context = client.get(reverse("cases:home")).context
+    files = [oracles.yaml_facets(r) for r in oracles.published_yaml_cases().values()]
+
+    def counted(param):
+        counts = {}
+        for values in files:
+            for facet, value in values:
+                if facet == param:
+                    counts[value] = counts.get(value, 0) + 1
+        return counts
+
+    assert context["case_count"] == len(files)
+    for param, key in (("type", "types"), ("theme", "themes"), ("region", "regions")):
+        assert {entry["value"]: entry["count"] for entry in context[key]} == counted(param)
+        assert context["covered"][param] == sum(any(f == param for f, _ in v) for v in files)
+    sources = {entry["source"].key: entry["count"] for entry in context["sources"]}
+    assert sources == counted("source")
