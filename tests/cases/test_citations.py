@@ -261,7 +261,7 @@ def test_case_page_offers_the_downloads_and_each_figure_its_citation(client):
     assert figures
     for figure in figures:
         line = citations.figure_citation(figure)
-        assert f'value="{line}"' in html
+        assert f'<p class="cite-line" id="cite-figure-{figure.pk}">{line}</p>' in html
         # Exactly as printed: the qualifier (約・以上・超) is part of the quoted value.
         assert line.startswith(f"{figure.as_printed}（")
     assert f"国土事例カタログ「{case.title}」http://testserver/cases/ina-city/" in html
