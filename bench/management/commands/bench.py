@@ -83,6 +83,12 @@ UNCACHED = {
     "json_2_facets",
     "csv_2_facets",
     "csv_all",
+    # The feed, overview, map data and near pages are cached whole too: their targets are
+    # for building them.
+    "feed_2_facets",
+    "overview_2_facets",
+    "map_geojson_2_facets",
+    "near_50km",
     AFTER_SAVE,
     *COLD_SEARCH,
 }
