@@ -8,7 +8,13 @@ from django.db import connection, connections, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cases.facets.index import FacetIndex, current_index, kept_positions, move_bits
+from cases.facets.index import (
+    FacetIndex,
+    current_index,
+    kept_positions,
+    move_bits,
+    renumbered,
+)
 from cases.models import Case, CatalogueVersion, IndexChange, SourceDocument, Theme
 from tests.factories import CaseFactory, CitationFactory, PlaceFactory, SourceDocumentFactory
 
@@ -327,3 +333,22 @@ def test_a_value_no_case_had_is_applied_to_the_new_case_only(warm):
     assert updated.applied_from == warm.version
     assert_same(updated, FacetIndex.build())
     assert updated.bits[("started", f"{year}s")] == 1 << updated.ids.index(case.pk)
+
+
+@given(
+    order=st.permutations(list(range(7))),
+    removed=st.lists(st.integers(0, 6), unique=True, max_size=3),
+)
+def test_renumbered_equals_a_plain_mapping(order, removed):
+    """renumbered() (itemgetter, then the removed taken out) as the plain comprehension does it,
+    down to orders of no and one position."""
+    new_position, next_free = [], 0
+    for old in range(7):
+        if old in removed:
+            new_position.append(-1)
+        else:
+            new_position.append(next_free)
+            next_free += 1
+    for part in (order, order[:1], []):
+        expected = [new_position[old] for old in part if new_position[old] >= 0]
+        assert renumbered(part, new_position) == expected
