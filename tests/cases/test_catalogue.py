@@ -1,7 +1,6 @@
 """The fixture pipeline: load, export, round trip, and broken fixtures."""
 
 import io
-import shutil
 from pathlib import Path
 
 import pytest
@@ -38,13 +37,6 @@ def load(directory=FIXTURES, *args):
     out = io.StringIO()
     call_command("load_catalogue", "--fixtures", str(directory), *args, stdout=out)
     return out.getvalue()
-
-
-@pytest.fixture
-def fixtures_copy(tmp_path):
-    target = tmp_path / "fixtures"
-    shutil.copytree(FIXTURES, target)
-    return target
 
 
 def test_reference_data_is_loaded_from_japancode():

@@ -10,12 +10,10 @@ import io
 import json
 import shutil
 from importlib import resources
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 import yaml
-from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
@@ -25,15 +23,6 @@ from cases.models import SourceDocument, Theme
 from tests import oracles
 
 pytestmark = pytest.mark.django_db
-
-FIXTURES = Path(settings.CATALOGUE_FIXTURES_DIR)
-
-
-@pytest.fixture
-def fixtures_copy(tmp_path):
-    target = tmp_path / "fixtures"
-    shutil.copytree(FIXTURES, target)
-    return target
 
 
 def load(directory):

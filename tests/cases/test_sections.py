@@ -5,7 +5,6 @@ import html
 import importlib
 import io
 import re
-import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -269,13 +268,6 @@ def test_the_admin_refuses_a_section_of_another_document(admin_client):
 
 
 # The loader -----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def fixtures_copy(tmp_path):
-    target = tmp_path / "fixtures"
-    shutil.copytree(FIXTURES, target)
-    return target
 
 
 def load(directory):
