@@ -248,6 +248,18 @@ def municipalities_within(lg_code, km):
     return found
 
 
+def near_mask(index, browse):
+    """The index bits of a browse query's distance filter (`near`/`km`), or None without one.
+
+    Not a facet: the cases with a place within km of the chosen municipality; the list and the
+    overview narrow their selection and every count with it. The map table is read only here.
+    """
+    if not browse.near:
+        return None
+    geography = current_geography(index.version)
+    return index.ids_mask(cases_near(browse.near.lg_code, browse.km, geography))
+
+
 def cases_near(lg_code, km, geography=None):
     """{case id: km} of the published cases with a municipality within km of lg_code's office.
 

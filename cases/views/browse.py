@@ -14,10 +14,10 @@ from ..facets.index import current_index
 from ..geo import (
     NEAR_MAX_KM,
     NEAR_MIN_KM,
-    cases_near,
     current_geography,
     geojson_text,
     map_summary,
+    near_mask,
 )
 from ..http_cache import SharedResponse, mark_private
 from ..models import Case, CatalogueVersion
@@ -90,19 +90,12 @@ class CaseListView(ListView):
         someone would share, and equals the page's <link rel="canonical">."""
         browse = self.browse
         if self.is_fragment() and browse.canonical and browse.page:
-            params = browse.querydict()
-            if browse.page > 1:
-                params["page"] = browse.page
-            query = params.urlencode()
-            response["HX-Push-Url"] = reverse("cases:case_list") + (f"?{query}" if query else "")
+            response["HX-Push-Url"] = self.canonical_path(browse.page)
         return response
 
     def select(self, index):
         browse = self.browse
-        mask = None
-        if browse.near:
-            # Not a facet: the cases with a place within km of the chosen municipality.
-            mask = index.ids_mask(cases_near(browse.near.lg_code, browse.km, self.geography))
+        mask = near_mask(index, browse)
         self.results, self.counts = index.select(
             browse.selected,
             browse.query,
@@ -240,14 +233,16 @@ class CaseListView(ListView):
             + metadata.SITE_DESCRIPTION,
         }
 
-    def canonical_url(self, page_number):
-        """This page's address with its query in canonical order: no page 1, no format."""
+    def canonical_path(self, page_number):
+        """This page's path and query in canonical order: no page 1, no format."""
         params = self.browse.querydict()
         if page_number > 1:
             params["page"] = page_number
         query = params.urlencode()
-        path = reverse("cases:case_list") + (f"?{query}" if query else "")
-        return self.request.build_absolute_uri(path)
+        return reverse("cases:case_list") + (f"?{query}" if query else "")
+
+    def canonical_url(self, page_number):
+        return self.request.build_absolute_uri(self.canonical_path(page_number))
 
     def is_fragment(self):
         # htmx asks again with HX-History-Restore-Request when Back misses its history cache;

@@ -11,7 +11,7 @@ from ..browse import BrowseQuery
 from ..facets import FACETS
 from ..facets.display import active_filters
 from ..facets.index import current_index
-from ..geo import cases_near, current_geography
+from ..geo import current_geography, near_mask
 from ..models import KeyFigure
 
 
@@ -27,10 +27,7 @@ class CaseOverviewView(TemplateView):
             lambda text: current_geography(index.version).find_origin(text),
         )
         self.query = query = overview.OverviewQuery.parse(request.GET)
-        mask = None
-        if browse.near:
-            geography = current_geography(index.version)
-            mask = index.ids_mask(cases_near(browse.near.lg_code, browse.km, geography))
+        mask = near_mask(index, browse)
         self.results, self.charts = overview.charts(index, browse, query, mask)
         self.crosstabs = [
             overview.crosstab(index, browse, query, rows, cols, mask)
