@@ -202,23 +202,26 @@ class FacetIndex:
         size = len(self.ids) - len(removed) + len(inserted)
         move = functools.partial(move_bits, removed=removed, inserted=inserted)
 
-        lists = {}
-        for column, name in enumerate(CASE_LISTS):
-            values = list(getattr(self, name))
-            for at in reversed(removed):
-                del values[at]
-            for rank, case_id in ranks:
-                values.insert(rank, rows[case_id][column])
-            lists[name] = values
-
-        members = {}
-        for param, by_position in self.members.items():
+        def spliced(by_position, value_of):
+            """A per-position list without the removed cases, with the changed ones put back."""
             values = list(by_position)
             for at in reversed(removed):
                 del values[at]
             for rank, case_id in ranks:
-                values.insert(rank, tuple(v for f, v in facets[case_id] if f == param))
-            members[param] = values
+                values.insert(rank, value_of(case_id))
+            return values
+
+        lists = {
+            name: spliced(getattr(self, name), lambda case_id, c=column: rows[case_id][c])
+            for column, name in enumerate(CASE_LISTS)
+        }
+        members = {
+            param: spliced(
+                by_position,
+                lambda case_id, p=param: tuple(v for f, v in facets[case_id] if f == p),
+            )
+            for param, by_position in self.members.items()
+        }
 
         bits = {key: move(value) for key, value in self.bits.items()}
         for rank, case_id in ranks:
